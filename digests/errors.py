@@ -1,0 +1,50 @@
+"""The one exception tree of newsbot; each docstring says when the error is raised.
+
+    NewsbotError
+    ├── ConfigError            a setting is missing or invalid
+    ├── SourceError            a source could not be added or read
+    │   ├── SourceRefused      its address is private/loopback, or its URL is not http(s)
+    │   ├── FetchError         the HTTP fetch failed (network, status, size, timeout)
+    │   └── FeedParseError     the body is not a feed we can read
+    ├── NotFound               a named topic, source or chat does not exist
+    ├── InvalidInput           a user-supplied value (keyword list, time, name) is malformed
+    └── Duplicate              the thing being added exists already
+"""
+
+from __future__ import annotations
+
+
+class NewsbotError(Exception):
+    """Base of every error newsbot raises on purpose; its message is shown to people."""
+
+
+class ConfigError(NewsbotError):
+    """Raised at start when a setting is missing or invalid; the message names the setting."""
+
+
+class SourceError(NewsbotError):
+    """Raised when a source cannot be added or read; recorded on the source, never fatal."""
+
+
+class SourceRefused(SourceError):
+    """Raised when a source URL is not http(s) or resolves to a private/loopback address."""
+
+
+class FetchError(SourceError):
+    """Raised when fetching a URL fails: network error, bad status, too large, too slow."""
+
+
+class FeedParseError(SourceError):
+    """Raised when a fetched body is neither a feed nor something we can read as one."""
+
+
+class NotFound(NewsbotError):
+    """Raised when a named topic, source or chat does not exist."""
+
+
+class InvalidInput(NewsbotError):
+    """Raised when a user-supplied value is malformed; the message says what is expected."""
+
+
+class Duplicate(NewsbotError):
+    """Raised when adding something that exists already (a topic name, a source URL)."""

@@ -1,0 +1,184 @@
+"""The tables, and nothing else: Alembic migrations are built from and checked against these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from digests.timeutil import as_utc
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always UTC-aware in Python, even on SQLite (which drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        aware = as_utc(value)
+        # SQLite compares timestamps as text: store them naive so every row has one format.
+        return aware.replace(tzinfo=None) if dialect.name == "sqlite" else aware
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention, so migrations name things stably."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Chat(Base):
+    """A Telegram chat that talked to the bot: private, group, supergroup or channel."""
+
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(256), default="")
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    timezone: Mapped[str] = mapped_column(String(64))
+    digest_time: Mapped[str] = mapped_column(String(5))
+    frequency: Mapped[str] = mapped_column(String(16), default="daily")
+    weekly_day: Mapped[int] = mapped_column(Integer, default=0)
+    max_items: Mapped[int] = mapped_column(Integer, default=10)
+    notify_empty: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    inactive_reason: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Topic(Base):
+    """A topic: curated (no owner) or a chat's personal keyword topic (owner set)."""
+
+    __tablename__ = "topics"
+    __table_args__ = (
+        Index(
+            "uq_topics_curated_name",
+            "name_key",
+            unique=True,
+            sqlite_where=text("owner_chat_id IS NULL"),
+            postgresql_where=text("owner_chat_id IS NULL"),
+        ),
+        UniqueConstraint("owner_chat_id", "name_key", name="uq_topics_owner_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(64))
+    keywords: Mapped[list[str]] = mapped_column(JSON)
+    exclude: Mapped[list[str]] = mapped_column(JSON, default=list)
+    owner_chat_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Subscription(Base):
+    """A chat follows a topic."""
+
+    __tablename__ = "subscriptions"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Source(Base):
+    """Where news comes from: a feed or an article/section page, with its fetch health."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    name: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(16), default="feed")
+    fetch_interval: Mapped[int] = mapped_column(Integer)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    etag: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    last_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Article(Base):
+    """One article, stored once: unique by canonical URL and by (source, guid)."""
+
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("source_id", "guid", name="uq_articles_source_guid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("sources.id", ondelete="CASCADE"), index=True
+    )
+    guid: Mapped[str] = mapped_column(String(1024))
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    lead: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # When the story happened as far as we can tell: the published time, never later than
+    # first seen (a feed's future dates are not trusted). Lists sort on it.
+    sort_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    story_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+
+
+class ArticleTopic(Base):
+    """An article matched a topic; ``sort_at`` is copied so /latest is one indexed query."""
+
+    __tablename__ = "article_topics"
+    __table_args__ = (Index("ix_article_topics_topic_sort", "topic_id", "sort_at"),)
+
+    article_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    strength: Mapped[float] = mapped_column(Float, default=1.0)
+    matched: Mapped[str] = mapped_column(String(256), default="")
+    sort_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,48 @@
+"""What the domain needs from the outside world, as small protocols the adapters implement."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class SendStatus(enum.StrEnum):
+    """How one send attempt ended, in the terms delivery needs to decide what to do next."""
+
+    SENT = "sent"
+    RETRY_AFTER = "retry_after"  # flood control: wait `retry_after` seconds, whole bot
+    TRANSIENT = "transient"  # network error, timeout, 5xx: retry with backoff
+    CHAT_GONE = "chat_gone"  # blocked, kicked, deactivated, chat not found
+    MIGRATED = "migrated"  # group became a supergroup with `new_chat_id`
+    BAD_HTML = "bad_html"  # Telegram could not parse our HTML
+    FAILED = "failed"  # any other permanent 400
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A rendered message for one chat: Telegram HTML, link previews off unless asked."""
+
+    chat_id: int
+    text: str
+    html: bool = True
+    disable_preview: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """The result of one send, mapped from the transport's errors."""
+
+    status: SendStatus
+    message_id: int | None = None
+    retry_after: float | None = None
+    new_chat_id: int | None = None
+    detail: str = ""
+
+
+class Sender(Protocol):
+    """Delivers one rendered message to one chat and says how it went; never raises."""
+
+    async def send(self, message: OutgoingMessage) -> SendOutcome:
+        """Send ``message``; every failure is reported as a SendOutcome, not an exception."""
+        ...
