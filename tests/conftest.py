@@ -85,7 +85,7 @@ async def _empty_all_tables(db: Database) -> None:
             await session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
-                await session.execute(text(f"DELETE FROM {name}"))  # noqa: S608
+                await session.execute(text(f"DELETE FROM {name}"))
 
 
 @pytest.fixture

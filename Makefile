@@ -1,0 +1,41 @@
+# Everything a fresh machine with Python 3.11+ and make needs: `make run`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint format bench fetch clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check 'uv>=0.4,<1'
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv from the lock file
+
+run: install  ## migrate the database (SQLite by default) and start the bot
+	$(BIN)/newsbot db upgrade
+	$(BIN)/newsbot run
+
+test: install  ## every test, on SQLite and PostgreSQL
+	$(BIN)/pytest -q
+
+lint: install  ## ruff, formatting, mypy, the import contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot digests
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install  ## benchmarks that print their figures
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

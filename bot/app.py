@@ -1,0 +1,64 @@
+"""The one place the python-telegram-bot Application is built and run."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, Defaults
+
+from bot import handlers
+from bot.services import Services, install
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
+
+
+def build_application(
+    services: Services, *, on_start: Hook | None = None, on_stop: Hook | None = None
+) -> Application:  # type: ignore[type-arg]
+    """Build the bot against ``BOT_API_URL`` with every handler registered.
+
+    ``on_start`` runs once the bot is initialised (background jobs start there); ``on_stop``
+    runs at shutdown.
+    """
+    settings = services.settings
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        await application.bot.set_my_commands(handlers.COMMANDS)
+        me = application.bot
+        log.info("bot @%s is up, talking to %s", me.username, settings.bot_api_url)
+        if on_start is not None:
+            await on_start(application)
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        if on_stop is not None:
+            await on_stop(application)
+
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(f"{settings.bot_api_url}/bot")
+        .base_file_url(f"{settings.bot_api_url}/file/bot")
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    install(application.bot_data, services)
+    handlers.register(application)
+    return application
+
+
+def run_polling(application: Application) -> None:  # type: ignore[type-arg]
+    """Serve until interrupted (SIGINT/SIGTERM), by long polling."""
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

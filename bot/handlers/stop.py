@@ -1,0 +1,51 @@
+"""/stop: confirm, then unfollow every topic."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import keyboards
+from bot.filters import can_manage_chat
+from bot.handlers.replies import reply
+from bot.services import chat_ref, services
+from digests import subscriptions
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask whether to unfollow everything."""
+    svc = services(context)
+    if not await can_manage_chat(update, context):
+        await reply(update, context, svc.renderer.render("group_admins_only"))
+        return
+    ref = chat_ref(update)
+    followed = sum(1 for c in await subscriptions.topic_choices(svc.db, ref.id) if c.followed)
+    if not followed:
+        await reply(update, context, svc.renderer.render("stop_done", count=0))
+        return
+    await reply(
+        update,
+        context,
+        svc.renderer.render("stop_confirm", count=followed),
+        keyboards.stop_confirmation(),
+    )
+
+
+async def on_stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Carry out or cancel /stop, in place."""
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    action = keyboards.decode(query.data)
+    if not isinstance(action, keyboards.StopAnswer):
+        await query.answer("This button has expired.")
+        return
+    if not await can_manage_chat(update, context):
+        await query.answer(svc.renderer.render("group_admins_only"), show_alert=True)
+        return
+    await query.answer()
+    if action.confirmed:
+        count = await subscriptions.unsubscribe_everything(svc.db, chat_ref(update).id)
+        await query.edit_message_text(svc.renderer.render("stop_done", count=count))
+    else:
+        await query.edit_message_text(svc.renderer.render("stop_cancelled"))

@@ -1,0 +1,39 @@
+"""The /latest use case: the newest headlines for a chat's topics or for one named topic."""
+
+from __future__ import annotations
+
+from digests.db import Database
+from digests.errors import NotFound
+from digests.store import headlines as headline_store
+from digests.store import topics as topic_store
+from digests.types import LatestResult
+
+LATEST_LIMIT = 10
+
+
+class UnknownTopic(NotFound):
+    """Raised by /latest NAME when no topic has that name; carries the names there are."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"no topic named {name!r}")
+        self.name = name
+        self.known = known
+
+
+async def latest_headlines(
+    db: Database, chat_id: int, topic_name: str | None = None, *, limit: int = LATEST_LIMIT
+) -> LatestResult:
+    """The newest headlines, newest first; names the reason when there are none."""
+    async with db.transaction() as session:
+        if topic_name and topic_name.strip():
+            topic = await topic_store.find_topic(session, topic_name)
+            if topic is None:
+                known = [t.name for t in await topic_store.curated_topics(session)]
+                raise UnknownTopic(topic_name.strip(), known)
+            found = await headline_store.newest_for_topics(session, [topic.id], limit)
+            return LatestResult(tuple(found), topic=topic.name)
+        followed = await topic_store.followed_topic_ids(session, chat_id)
+        if not followed:
+            return LatestResult((), follows_nothing=True)
+        found = await headline_store.newest_for_topics(session, followed, limit)
+        return LatestResult(tuple(found))

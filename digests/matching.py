@@ -1,0 +1,130 @@
+"""Match article text to topics by whole words and phrases, in time linear in the text.
+
+Keywords are never regular expressions: text and keywords are normalised the same way and cut
+into words, and a topic's phrases are looked up in one dictionary while walking the text once.
+The cost is O(words x longest phrase), however many topics there are.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from digests.errors import InvalidInput
+from digests.types import TopicInfo
+
+_WORD = re.compile(r"\w+")
+# Arabic harakat, tanwin, shadda, sukun, superscript alef, and the tatweel used for stretching.
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+MAX_PHRASE_WORDS = 6
+MAX_KEYWORD_CHARS = 80
+
+# Where a keyword was found weighs how strongly an article is about the topic.
+_FIELD_WEIGHTS = (("title", 3.0), ("summary", 2.0), ("text", 1.0))
+
+
+def normalize(text: str) -> str:
+    """Fold case and compatibility forms and drop Arabic diacritics, so forms compare equal."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _ARABIC_MARKS.sub("", folded)
+
+
+def words(text: str) -> list[str]:
+    """The normalised words of ``text``, in order."""
+    return _WORD.findall(normalize(text))
+
+
+def parse_keywords(raw: str | Iterable[str], *, required: bool = True) -> tuple[str, ...]:
+    """Split a comma-separated keyword list into clean, de-duplicated phrases.
+
+    Raises InvalidInput when a phrase has no letters or digits, is too long, or (with
+    ``required``) when there is no phrase at all.
+    """
+    parts = raw.split(",") if isinstance(raw, str) else list(raw)
+    phrases: list[str] = []
+    seen: set[tuple[str, ...]] = set()
+    for part in parts:
+        phrase = " ".join(part.split())
+        if not phrase:
+            continue
+        key = tuple(words(phrase))
+        if not key:
+            raise InvalidInput(f"keyword {phrase!r} has no letters or digits")
+        if len(phrase) > MAX_KEYWORD_CHARS or len(key) > MAX_PHRASE_WORDS:
+            raise InvalidInput(
+                f"keyword {phrase[:30]!r}… is too long "
+                f"(at most {MAX_PHRASE_WORDS} words, {MAX_KEYWORD_CHARS} characters)"
+            )
+        if key not in seen:
+            seen.add(key)
+            phrases.append(phrase)
+    if required and not phrases:
+        raise InvalidInput('give at least one keyword, e.g. --keywords "syria, damascus"')
+    return tuple(phrases)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMatch:
+    """An article matched a topic: how strongly, and by which keywords."""
+
+    topic_id: int
+    strength: float
+    matched: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchableText:
+    """The parts of an article that matching reads."""
+
+    title: str
+    summary: str = ""
+    text: str = ""
+
+
+class TopicMatcher:
+    """An index from phrase to topics, built once and used for many articles."""
+
+    def __init__(self, topics: Sequence[TopicInfo]) -> None:
+        self._include: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+        self._exclude: dict[tuple[str, ...], list[int]] = {}
+        self._longest = 1
+        for topic in topics:
+            for phrase in topic.keywords:
+                key = tuple(words(phrase))
+                if key:
+                    self._include.setdefault(key, []).append((topic.id, phrase))
+                    self._longest = max(self._longest, len(key))
+            for phrase in topic.exclude:
+                key = tuple(words(phrase))
+                if key:
+                    self._exclude.setdefault(key, []).append(topic.id)
+                    self._longest = max(self._longest, len(key))
+
+    def match(self, article: MatchableText) -> list[TopicMatch]:
+        """The topics this article matches, strongest first."""
+        strength: dict[int, float] = {}
+        matched: dict[int, dict[str, None]] = {}
+        excluded: set[int] = set()
+        for field, weight in _FIELD_WEIGHTS:
+            seen_here: set[tuple[int, str]] = set()
+            tokens = words(getattr(article, field))
+            for start in range(len(tokens)):
+                for size in range(1, min(self._longest, len(tokens) - start) + 1):
+                    key = tuple(tokens[start : start + size])
+                    for topic_id in self._exclude.get(key, ()):
+                        excluded.add(topic_id)
+                    for topic_id, phrase in self._include.get(key, ()):
+                        if (topic_id, phrase) in seen_here:
+                            continue
+                        seen_here.add((topic_id, phrase))
+                        strength[topic_id] = strength.get(topic_id, 0.0) + weight
+                        matched.setdefault(topic_id, {})[phrase] = None
+        results = [
+            TopicMatch(topic_id, strength[topic_id], tuple(matched[topic_id]))
+            for topic_id in strength
+            if topic_id not in excluded
+        ]
+        results.sort(key=lambda m: (-m.strength, m.topic_id))
+        return results

@@ -1,0 +1,73 @@
+"""SQL for chats: register, look up, activate and deactivate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.models import Chat
+from digests.types import ChatRef
+
+
+async def upsert_chat(
+    session: AsyncSession,
+    ref: ChatRef,
+    *,
+    default_timezone: str,
+    default_digest_time: str,
+    now: datetime,
+) -> tuple[Chat, bool]:
+    """Create the chat with default settings, or refresh its title and reactivate it.
+
+    Returns the row and whether it was created.
+    """
+    chat = await session.get(Chat, ref.id)
+    if chat is None:
+        chat = Chat(
+            id=ref.id,
+            kind=ref.kind.value,
+            title=ref.title[:256],
+            language=ref.language or "en",
+            timezone=default_timezone,
+            digest_time=default_digest_time,
+            frequency="daily",
+            weekly_day=0,
+            max_items=10,
+            notify_empty=False,
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(chat)
+        await session.flush()
+        return chat, True
+    chat.kind = ref.kind.value
+    if ref.title:
+        chat.title = ref.title[:256]
+    if not chat.active:
+        chat.active = True
+        chat.inactive_reason = None
+    chat.updated_at = now
+    return chat, False
+
+
+async def get_chat(session: AsyncSession, chat_id: int) -> Chat | None:
+    """The chat row, or None if the chat never talked to the bot."""
+    return await session.get(Chat, chat_id)
+
+
+async def set_inactive(session: AsyncSession, chat_id: int, reason: str, now: datetime) -> None:
+    """Stop sending to a chat (blocked, kicked, deleted), keeping its settings."""
+    await session.execute(
+        update(Chat)
+        .where(Chat.id == chat_id)
+        .values(active=False, inactive_reason=reason[:256], updated_at=now)
+    )
+
+
+async def active_chat_ids(session: AsyncSession) -> list[int]:
+    """Ids of every chat we still send to."""
+    rows = await session.execute(select(Chat.id).where(Chat.active.is_(True)).order_by(Chat.id))
+    return list(rows.scalars())

@@ -1,0 +1,69 @@
+"""Use cases for chats and what they follow: register, pick topics, stop."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from digests.db import Database
+from digests.errors import NotFound
+from digests.models import Topic
+from digests.settings import Settings
+from digests.store import chats as chat_store
+from digests.store import topics as topic_store
+from digests.types import ChatRef, TopicChoice
+
+
+async def register_chat(db: Database, chat: ChatRef, settings: Settings, *, now: datetime) -> bool:
+    """Record a chat that talked to the bot (or reactivate it); True if it is new."""
+    async with db.transaction() as session:
+        _, created = await chat_store.upsert_chat(
+            session,
+            chat,
+            default_timezone=settings.default_timezone,
+            default_digest_time=settings.default_digest_time,
+            now=now,
+        )
+    return created
+
+
+async def topic_choices(db: Database, chat_id: int) -> list[TopicChoice]:
+    """Every curated topic, marked where this chat follows it."""
+    async with db.transaction() as session:
+        topics = await topic_store.curated_topics(session)
+        followed = await topic_store.followed_topic_ids(session, chat_id)
+    return [TopicChoice(t.id, t.name, t.id in followed) for t in topics]
+
+
+async def toggle_topic(
+    db: Database, chat: ChatRef, topic_id: int, settings: Settings, *, now: datetime
+) -> tuple[bool, list[TopicChoice]]:
+    """Follow the topic if the chat does not, else unfollow it.
+
+    Returns whether the chat now follows it, and the refreshed choices. Raises NotFound if
+    the topic was deleted since the picker was shown.
+    """
+    async with db.transaction() as session:
+        await chat_store.upsert_chat(
+            session,
+            chat,
+            default_timezone=settings.default_timezone,
+            default_digest_time=settings.default_digest_time,
+            now=now,
+        )
+        topic = await session.get(Topic, topic_id)
+        if topic is None or topic.owner_chat_id is not None:
+            raise NotFound("that topic no longer exists")
+        followed = await topic_store.followed_topic_ids(session, chat.id)
+        if topic_id in followed:
+            await topic_store.unsubscribe(session, chat.id, topic_id)
+            now_following = False
+        else:
+            await topic_store.subscribe(session, chat.id, topic_id, now)
+            now_following = True
+    return now_following, await topic_choices(db, chat.id)
+
+
+async def unsubscribe_everything(db: Database, chat_id: int) -> int:
+    """Unfollow every topic; returns how many the chat followed."""
+    async with db.transaction() as session:
+        return await topic_store.unsubscribe_all(session, chat_id)

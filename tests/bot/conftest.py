@@ -1,0 +1,128 @@
+"""The real python-telegram-bot stack against the test Bot API server, on a real database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.services import Services
+from digests.db import Database
+from digests.render import Renderer
+from digests.settings import Settings
+from tests.support.botapi import BotApiServer, Call, StoredMessage
+
+ADMIN_ID = 4242
+
+
+@dataclass
+class Harness:
+    """Drives one running bot as Telegram users would."""
+
+    server: BotApiServer
+    application: Application  # type: ignore[type-arg]
+    db: Database
+    settings: Settings
+
+    async def send(
+        self,
+        text: str,
+        *,
+        chat_id: int = 1001,
+        chat_type: str = "private",
+        user_id: int | None = None,
+        title: str | None = None,
+        expect_reply: bool = True,
+    ) -> StoredMessage:
+        """Send ``text`` as a user and return the bot's reply in that chat."""
+        mark = self.server.mark()
+        self.server.inject_message(chat_id, text, user_id=user_id, chat_type=chat_type, title=title)
+        if not expect_reply:
+            raise AssertionError("use send_silently for messages that get no reply")
+        calls = await self.server.wait_for_call("sendMessage", chat_id=chat_id, since=mark)
+        return self._stored(calls[0])
+
+    async def press(
+        self,
+        message: StoredMessage,
+        data: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        expect_edit: bool = True,
+    ) -> Call:
+        """Press an inline button; returns the bot's answerCallbackQuery call.
+
+        With ``expect_edit`` it also waits until the bot edited the message in place.
+        """
+        mark = self.server.mark()
+        self.server.inject_callback(
+            message.chat_id, message.message_id, data, user_id=user_id, chat_type=chat_type
+        )
+        answer = (await self.server.wait_for_call("answerCallbackQuery", since=mark))[0]
+        if expect_edit:
+            await self.server.wait_for_call("editMessageText", chat_id=message.chat_id, since=mark)
+        return answer
+
+    def current(self, message: StoredMessage) -> StoredMessage:
+        """The message as it is now, after any edits."""
+        return self.server.message(message.chat_id, message.message_id)
+
+    def _stored(self, call: Call) -> StoredMessage:
+        assert call.ok, call.response
+        result = call.result
+        return self.server.message(result["chat"]["id"], result["message_id"])
+
+
+def button_data(message: StoredMessage, label: str) -> str:
+    """The callback data of the button whose text contains ``label``."""
+    markup = message.reply_markup or {}
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            if label in button["text"]:
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {label!r} in {markup}")
+
+
+def button_labels(message: StoredMessage) -> list[str]:
+    """Every button's text, row by row."""
+    markup = message.reply_markup or {}
+    return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
+@pytest.fixture
+async def botapi() -> AsyncIterator[BotApiServer]:
+    """A Bot API server on 127.0.0.1 for one test."""
+    async with BotApiServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def harness(botapi: BotApiServer, db: Database) -> AsyncIterator[Harness]:
+    """The bot, built exactly as `newsbot run` builds it, polling the test server."""
+    settings = Settings(
+        bot_token=botapi.token,  # type: ignore[arg-type]
+        bot_api_url=botapi.base_url,
+        database_url=db.url,
+        admin_ids=frozenset({ADMIN_ID}),
+        allow_private_sources=True,
+    )
+    application = build_application(Services(settings=settings, db=db, renderer=Renderer()))
+    await application.initialize()
+    assert application.post_init is not None
+    await application.post_init(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+    )
+    try:
+        yield Harness(botapi, application, db, settings)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()

@@ -1,0 +1,89 @@
+"""Settings: defaults, parsing, and one clear line for each bad value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from digests.errors import ConfigError
+from digests.settings import load_settings
+
+
+def test_defaults_need_nothing_set(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///newsbot.db"
+    assert settings.bot_api_url == "https://api.telegram.org"
+    assert settings.default_timezone == "UTC"
+    assert settings.default_digest_time == "08:00"
+    assert settings.allow_private_sources is False
+    assert settings.admin_ids == frozenset()
+
+
+def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ADMIN_IDS", "12, 34")
+    monkeypatch.setenv("BOT_API_URL", "http://127.0.0.1:8081/")
+    monkeypatch.setenv("ALLOW_PRIVATE_SOURCES", "true")
+    settings = load_settings()
+    assert settings.admin_ids == frozenset({12, 34})
+    assert settings.bot_api_url == "http://127.0.0.1:8081"
+    assert settings.allow_private_sources is True
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("ADMIN_IDS", "12,bob", "ADMIN_IDS: expected comma-separated numeric"),
+        ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE: unknown time zone"),
+        ("DEFAULT_DIGEST_TIME", "25:00", "DEFAULT_DIGEST_TIME: expected a time as HH:MM"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL: expected sqlite+aiosqlite"),
+        ("BOT_API_URL", "ftp://x", "BOT_API_URL: expected an http(s) URL"),
+        ("SEND_RATE", "0", "SEND_RATE:"),
+    ],
+)
+def test_bad_setting_names_itself(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path,
+    name: str,
+    value: str,
+    expected: str,  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(expected)
+
+
+def test_run_without_token_exits_2_with_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "newsbot: BOT_TOKEN: not set; get one from @BotFather"
+    ]
+
+
+def test_bad_setting_exits_2_without_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {"PATH": "/usr/bin:/bin", "DEFAULT_TIMEZONE": "Nowhere/City"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "topics", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("newsbot: DEFAULT_TIMEZONE: unknown time zone 'Nowhere/City'")
