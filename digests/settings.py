@@ -81,7 +81,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Asia/Baghdad")
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name like Asia/Baghdad"
+            ) from None
         return value
 
     @field_validator("default_digest_time")

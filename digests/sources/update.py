@@ -1,0 +1,128 @@
+"""The ingest pipeline: fetch a source, parse it, store new articles, record its health.
+
+No session is open during the network fetch; storing the articles, the ``after_store`` hook
+and the health record are one transaction. A failing source is recorded, never raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.db import Database
+from digests.errors import NotFound, SourceError
+from digests.sources.fetch import Fetcher
+from digests.sources.parse import parse_feed
+from digests.store import articles, sources
+from digests.types import FetchReport, FetchSummary
+
+log = logging.getLogger(__name__)
+
+AfterStore = Callable[[AsyncSession, list[int]], Awaitable[None]]
+OnDone = Callable[[FetchReport], None]
+
+
+async def update_source(
+    db: Database,
+    fetcher: Fetcher,
+    source_id: int,
+    *,
+    now: datetime,
+    allow_private: bool,
+    after_store: AfterStore | None = None,
+) -> tuple[FetchReport, list[int]]:
+    """Fetch one source and store its new articles; returns the report and the new ids.
+
+    ``after_store(session, new_ids)`` runs in the same transaction as the insert (topic
+    matching uses it). Every failure becomes a failed report and is recorded on the source.
+    """
+    async with db.transaction() as session:
+        source = await sources.find_source(session, str(source_id))
+        if source is None:
+            raise NotFound(f"no source with id {source_id}")
+        name, url, etag, modified = source.name, source.url, source.etag, source.last_modified
+    try:
+        fetched = await fetcher.fetch(
+            url, allow_private=allow_private, etag=etag, last_modified=modified
+        )
+        if fetched.not_modified:
+            async with db.transaction() as session:
+                await sources.record_success(
+                    session,
+                    source_id,
+                    now=now,
+                    etag=fetched.etag or etag,
+                    last_modified=fetched.last_modified or modified,
+                )
+            return FetchReport(source_id, name, ok=True, not_modified=True), []
+        feed = parse_feed(fetched.body, url=fetched.url, charset=fetched.charset)
+        async with db.transaction() as session:
+            new_ids = await articles.insert_new_articles(session, source_id, feed.entries, now)
+            if after_store is not None and new_ids:
+                await after_store(session, new_ids)
+            await sources.record_success(
+                session, source_id, now=now, etag=fetched.etag, last_modified=fetched.last_modified
+            )
+        return FetchReport(source_id, name, ok=True, new_articles=len(new_ids)), new_ids
+    except SourceError as exc:
+        message = str(exc)
+        log.info("source %s (%s) failed: %s", source_id, url, message)
+    except Exception as exc:
+        log.exception("unexpected error updating source %s (%s)", source_id, url)
+        message = f"internal error ({type(exc).__name__}); see the log"
+    async with db.transaction() as session:
+        await sources.record_failure(session, source_id, now=now, error=message)
+    return FetchReport(source_id, name, ok=False, error=message), []
+
+
+async def update_all(
+    db: Database,
+    fetcher: Fetcher,
+    *,
+    now: datetime,
+    allow_private: bool,
+    after_store: AfterStore | None = None,
+    source_ids: Iterable[int] | None = None,
+    concurrency: int = 8,
+    on_done: OnDone | None = None,
+) -> FetchSummary:
+    """Update the given sources (default: those due at ``now``), ``concurrency`` at a time.
+
+    ``on_done(report)`` is called as each source finishes, for a progress display. One
+    failing source never stops the others.
+    """
+    if source_ids is None:
+        async with db.transaction() as session:
+            ids = await sources.due_source_ids(session, now)
+    else:
+        ids = list(source_ids)
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(source_id: int) -> FetchReport | None:
+        async with gate:
+            try:
+                report, _ = await update_source(
+                    db,
+                    fetcher,
+                    source_id,
+                    now=now,
+                    allow_private=allow_private,
+                    after_store=after_store,
+                )
+            except NotFound:
+                log.warning("source %s vanished before it was fetched", source_id)
+                return None
+            except Exception:
+                # Recording the failure itself failed (database down?): log, go on.
+                log.exception("could not update source %s", source_id)
+                return FetchReport(source_id, "", ok=False, error="internal error; see the log")
+        if on_done is not None:
+            on_done(report)
+        return report
+
+    results = await asyncio.gather(*(one(source_id) for source_id in ids))
+    return FetchSummary(tuple(report for report in results if report is not None))

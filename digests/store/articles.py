@@ -1,0 +1,79 @@
+"""SQL for storing articles once: new entries in, duplicates (by guid or URL) left out.
+
+Plain functions that take the session first and never commit: the caller owns the unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.models import Article
+from digests.sources.canon import canonical_url
+from digests.timeutil import as_utc
+from digests.types import FeedEntry
+
+_URL_LIMIT = 2048
+
+
+async def insert_new_articles(
+    session: AsyncSession, source_id: int, entries: Iterable[FeedEntry], now: datetime
+) -> list[int]:
+    """Store the entries not seen before and return the new articles' ids, in feed order.
+
+    An entry is old if this source stored its guid already, or if any source stored its
+    canonical URL. Entries without a link are skipped: an article is known by its URL.
+    ``sort_at`` is the published time, but never later than ``now``.
+    """
+    rows: list[dict[str, Any]] = []
+    seen_guids: set[str] = set()
+    seen_urls: set[str] = set()
+    for entry in entries:
+        url = canonical_url(entry.url) if entry.url else ""
+        if not url or len(url) > _URL_LIMIT or entry.guid in seen_guids or url in seen_urls:
+            continue
+        seen_guids.add(entry.guid)
+        seen_urls.add(url)
+        published = as_utc(entry.published_at) if entry.published_at else None
+        rows.append(
+            {
+                "source_id": source_id,
+                "guid": entry.guid,
+                "url": url,
+                "title": entry.title,
+                "summary": entry.summary,
+                "text": entry.text,
+                "lead": "",
+                "published_at": published,
+                "first_seen_at": now,
+                "sort_at": min(published, now) if published else now,
+            }
+        )
+    if not rows:
+        return []
+    known_guids = set(
+        await session.scalars(
+            select(Article.guid).where(
+                Article.source_id == source_id, Article.guid.in_([r["guid"] for r in rows])
+            )
+        )
+    )
+    known_urls = set(
+        await session.scalars(select(Article.url).where(Article.url.in_([r["url"] for r in rows])))
+    )
+    fresh = [r for r in rows if r["guid"] not in known_guids and r["url"] not in known_urls]
+    if not fresh:
+        return []
+    # ON CONFLICT DO NOTHING covers a concurrent writer that stored the same URL meanwhile.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(Article).on_conflict_do_nothing().returning(Article.id, Article.url)
+    result = await session.execute(statement, fresh)
+    ids_by_url = {url: article_id for article_id, url in result}
+    await session.flush()
+    return [ids_by_url[r["url"]] for r in fresh if r["url"] in ids_by_url]

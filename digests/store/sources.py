@@ -1,0 +1,156 @@
+"""SQL for the sources table: adding, listing, finding, scheduling and recording fetch health.
+
+Plain functions that take the session first and never commit: the caller owns the unit of work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.errors import Duplicate, NotFound
+from digests.models import Article, Source
+from digests.sources.canon import canonical_url
+from digests.types import SourceInfo
+
+_ERROR_LIMIT = 500
+
+
+async def add_source(
+    session: AsyncSession, *, url: str, name: str, kind: str, fetch_interval: int, now: datetime
+) -> int:
+    """Store a new source and return its id; Duplicate if a source with this URL exists."""
+    url = canonical_url(url)
+    existing = await session.scalar(select(Source.id).where(Source.url == url))
+    if existing is not None:
+        raise Duplicate(f"source {url} exists already (id {existing})")
+    source = Source(
+        url=url,
+        name=name,
+        kind=kind,
+        fetch_interval=fetch_interval,
+        paused=False,
+        consecutive_failures=0,
+        created_at=now,
+    )
+    session.add(source)
+    await session.flush()
+    return source.id
+
+
+def _info(source: Source, article_count: int = 0) -> SourceInfo:
+    return SourceInfo(
+        id=source.id,
+        name=source.name,
+        url=source.url,
+        kind=source.kind,
+        fetch_interval=source.fetch_interval,
+        paused=source.paused,
+        last_fetch_at=source.last_fetch_at,
+        last_success_at=source.last_success_at,
+        last_error=source.last_error,
+        consecutive_failures=source.consecutive_failures,
+        article_count=article_count,
+    )
+
+
+async def _article_count(session: AsyncSession, source_id: int) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(Article).where(Article.source_id == source_id)
+    )
+    return int(count or 0)
+
+
+async def list_sources(session: AsyncSession) -> list[SourceInfo]:
+    """Every source with its health and how many articles it has stored, by name."""
+    counts = (
+        select(Article.source_id, func.count().label("n")).group_by(Article.source_id).subquery()
+    )
+    rows = await session.execute(
+        select(Source, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.source_id == Source.id)
+        .order_by(func.lower(Source.name), Source.id)
+    )
+    return [_info(source, int(count)) for source, count in rows]
+
+
+async def get_source_info(session: AsyncSession, source_id: int) -> SourceInfo:
+    """One source as a SourceInfo; NotFound if it does not exist."""
+    source = await session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"no source with id {source_id}")
+    return _info(source, await _article_count(session, source_id))
+
+
+async def find_source(session: AsyncSession, id_or_url: str) -> Source | None:
+    """The source with this id (digits) or URL (compared in canonical form), or None."""
+    key = id_or_url.strip()
+    if key.isdigit():
+        return await session.get(Source, int(key))
+    return await session.scalar(select(Source).where(Source.url == canonical_url(key)))
+
+
+async def remove_source(session: AsyncSession, id_or_url: str) -> SourceInfo:
+    """Delete a source (its articles go with it) and return what it was; NotFound if absent."""
+    source = await find_source(session, id_or_url)
+    if source is None:
+        raise NotFound(f"no source {id_or_url!r}; see the source list for ids")
+    info = _info(source, await _article_count(session, source.id))
+    await session.delete(source)
+    await session.flush()
+    return info
+
+
+async def due_source_ids(session: AsyncSession, now: datetime) -> list[int]:
+    """Ids of unpaused sources never fetched, or whose last fetch is ``fetch_interval`` old."""
+    rows = await session.execute(
+        select(Source.id, Source.last_fetch_at, Source.fetch_interval)
+        .where(Source.paused.is_(False))
+        .order_by(Source.id)
+    )
+    # Filtered here: interval arithmetic on timestamps differs between SQLite and PostgreSQL,
+    # and a bot has hundreds of sources, not millions.
+    return [
+        source_id
+        for source_id, last, interval in rows
+        if last is None or last + timedelta(seconds=interval) <= now
+    ]
+
+
+async def _load(session: AsyncSession, source_id: int) -> Source:
+    source = await session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"no source with id {source_id}")
+    return source
+
+
+async def record_success(
+    session: AsyncSession,
+    source_id: int,
+    *,
+    now: datetime,
+    etag: str | None,
+    last_modified: str | None,
+) -> None:
+    """A fetch worked (or was not modified): clear the error and keep the new validators."""
+    source = await _load(session, source_id)
+    source.last_fetch_at = now
+    source.last_success_at = now
+    source.last_error = None
+    source.consecutive_failures = 0
+    source.etag = etag[:512] if etag else None
+    source.last_modified = last_modified[:128] if last_modified else None
+    await session.flush()
+
+
+async def record_failure(
+    session: AsyncSession, source_id: int, *, now: datetime, error: str
+) -> None:
+    """A fetch failed: keep the message and count the failures in a row."""
+    source = await _load(session, source_id)
+    source.last_fetch_at = now
+    source.last_error = error[:_ERROR_LIMIT]
+    source.consecutive_failures = (source.consecutive_failures or 0) + 1
+    await session.flush()
