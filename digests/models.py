@@ -77,6 +77,9 @@ class Chat(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     inactive_reason: Mapped[str | None] = mapped_column(String(256), nullable=True)
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The UTC instant of the chat's next scheduled digest, recomputed whenever a digest is
+    # queued or the chat's settings change, so the minute tick is one indexed query.
+    next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -182,3 +185,62 @@ class ArticleTopic(Base):
     strength: Mapped[float] = mapped_column(Float, default=1.0)
     matched: Mapped[str] = mapped_column(String(256), default="")
     sort_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """A message to send, written before it is sent; ``key`` makes queuing idempotent.
+
+    Lanes: 0 replies to commands, 1 broadcasts, 2 digests; lower goes first.
+    Status: ``pending`` → ``sending`` (claimed, in flight) → ``sent`` | ``failed`` | ``dropped``.
+    A row found in ``sending`` at start may or may not have reached Telegram.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_queue", "status", "lane", "not_before", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    lane: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[bool] = mapped_column(Boolean, default=True)
+    disable_preview: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    broadcast_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+
+
+class DigestEdition(Base):
+    """One digest queued for one chat and one local period (e.g. a day): history and stats."""
+
+    __tablename__ = "digest_editions"
+    __table_args__ = (UniqueConstraint("chat_id", "period", name="uq_digest_editions_chat_period"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    period: Mapped[str] = mapped_column(String(32))
+    slot_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    items: Mapped[int] = mapped_column(Integer)
+    parts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class RuntimeState(Base):
+    """Small named values that must survive a restart, e.g. Telegram's flood-wait deadline."""
+
+    __tablename__ = "runtime_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
