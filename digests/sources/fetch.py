@@ -15,8 +15,13 @@ from types import TracebackType
 import aiohttp
 from yarl import URL
 
-from digests.errors import FetchError
+from digests.errors import FetchError, SourceRefused
 from digests.sources.guard import check_url, split_http_url
+from digests.sources.resolver import (
+    GuardedResolver,
+    PrivateAddressRefused,
+    allow_private_addresses,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +107,7 @@ class Fetcher:
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(resolver=GuardedResolver()),
                 headers={"User-Agent": self.user_agent, "Accept": ACCEPT},
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=True,
@@ -127,6 +133,7 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         loop = asyncio.get_running_loop()
+        allow_private_addresses.set(allow_private)  # read by the resolver at connect time
         deadline: float | None = None
         current = url
         for _hop in range(self.max_redirects + 1):
@@ -140,7 +147,12 @@ class Fetcher:
                         result, location = await self._get(current, headers)
                 except TimeoutError:
                     raise FetchError(f"timed out after {self.timeout:g} s") from None
-                except aiohttp.ClientConnectorError:
+                except aiohttp.ClientConnectorError as exc:
+                    if isinstance(exc.os_error, PrivateAddressRefused):
+                        raise SourceRefused(
+                            f"{host} resolves to a private address; refused "
+                            "(set ALLOW_PRIVATE_SOURCES=true to allow)"
+                        ) from None
                     raise FetchError(f"cannot connect to {host}") from None
                 except aiohttp.ClientError as exc:
                     raise FetchError(f"network error: {type(exc).__name__}") from None

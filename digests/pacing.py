@@ -1,0 +1,120 @@
+"""Telegram's rate limits as arithmetic: when may the next message to a chat go out.
+
+The sender loop asks :meth:`Pacer.earliest` before each send and records each send; the pacer
+never sleeps or reads a clock itself (``now`` is monotonic seconds from the caller), so tests
+run hours of sending in milliseconds. The limits, from Telegram's Bots FAQ:
+
+* the whole bot: at most ``rate`` messages in any one-second window, from the very first
+  second (python-telegram-bot's ``AIORateLimiter`` let 59 through in its first second), and
+  spread evenly, one every ``1 / rate`` seconds, rather than in bursts;
+* one private chat: one message a second;
+* one group, supergroup or channel: 20 messages in any 60-second window;
+* a 429 ``retry_after`` pauses every send, not only the chat that drew it.
+
+Windows are half-open: a send at ``t`` counts against ``[t, t + 1)``. Callers must pass
+non-decreasing times; state a window no longer needs is dropped as time passes, so memory
+follows the chats sent to in the last minute, not every chat ever seen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+PRIVATE_INTERVAL = 1.0
+GROUP_LIMIT = 20
+GROUP_WINDOW = 60.0
+_WINDOW = 1.0
+
+
+class Pacer:
+    """Sliding-window bookkeeping for the bot-wide, per-chat and per-group limits."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        private_interval: float = PRIVATE_INTERVAL,
+        group_limit: int = GROUP_LIMIT,
+        group_window: float = GROUP_WINDOW,
+    ) -> None:
+        if rate <= 0 or private_interval < 0 or group_limit < 1 or group_window < 0:
+            raise ValueError("rate and group_limit must be positive, intervals not negative")
+        self._per_window = max(1, math.floor(rate))
+        self._spacing = 1.0 / rate
+        self._private_interval = private_interval
+        self._group_limit = group_limit
+        self._group_window = group_window
+        # The last `per_window` sends of the whole bot, oldest first.
+        self._recent: deque[float] = deque(maxlen=self._per_window)
+        self._paused_until = -math.inf
+        self._private: dict[int, float] = {}  # chat id -> its last send
+        self._groups: dict[int, deque[float]] = {}  # chat id -> its last `group_limit` sends
+        # (expires at, chat id), in send order; popping them forgets idle chats in O(1).
+        self._private_expiry: deque[tuple[float, int]] = deque()
+        self._group_expiry: deque[tuple[float, int]] = deque()
+
+    @property
+    def paused_until(self) -> float:
+        """The end of the current 429 pause, or -inf when none was ever set."""
+        return self._paused_until
+
+    @property
+    def tracked_chats(self) -> int:
+        """How many chats the pacer still remembers (those sent to within their window)."""
+        return len(self._private) + len(self._groups)
+
+    def pause_until(self, until: float) -> None:
+        """Hold every send until ``until``, e.g. ``now + retry_after`` after a 429."""
+        self._paused_until = max(self._paused_until, until)
+
+    def earliest(self, chat_id: int, group_like: bool, now: float) -> float:
+        """The earliest time, ``now`` or later, at which a message to this chat may go."""
+        self._forget(now)
+        at = max(now, self._paused_until)
+        if self._recent:
+            at = max(at, self._recent[-1] + self._spacing)
+            if len(self._recent) == self._per_window:
+                at = max(at, self._recent[0] + _WINDOW)
+        if group_like:
+            sent = self._groups.get(chat_id)
+            if sent is not None and len(sent) == self._group_limit:
+                at = max(at, sent[0] + self._group_window)
+        else:
+            last = self._private.get(chat_id)
+            if last is not None:
+                at = max(at, last + self._private_interval)
+        return at
+
+    def try_acquire(self, chat_id: int, group_like: bool, now: float) -> bool:
+        """Record a send to this chat at ``now`` and return True, if every limit allows it."""
+        if self.earliest(chat_id, group_like, now) > now:
+            return False
+        self.record(chat_id, group_like, now)
+        return True
+
+    def record(self, chat_id: int, group_like: bool, at: float) -> None:
+        """Count a send made at ``at`` (for sends the pacer did not grant itself)."""
+        self._recent.append(at)
+        if group_like:
+            sent = self._groups.get(chat_id)
+            if sent is None:
+                sent = self._groups[chat_id] = deque(maxlen=self._group_limit)
+            sent.append(at)
+            self._group_expiry.append((at + self._group_window, chat_id))
+        else:
+            self._private[chat_id] = at
+            self._private_expiry.append((at + self._private_interval, chat_id))
+
+    def _forget(self, now: float) -> None:
+        """Drop chats whose every recorded send is outside its window by ``now``."""
+        while self._private_expiry and self._private_expiry[0][0] <= now:
+            _, chat_id = self._private_expiry.popleft()
+            last = self._private.get(chat_id)
+            if last is not None and last + self._private_interval <= now:
+                del self._private[chat_id]
+        while self._group_expiry and self._group_expiry[0][0] <= now:
+            _, chat_id = self._group_expiry.popleft()
+            sent = self._groups.get(chat_id)
+            if sent is not None and sent[-1] + self._group_window <= now:
+                del self._groups[chat_id]

@@ -1,0 +1,178 @@
+"""The pacer on a simulated clock: Telegram's limits hold, and sending is no slower than that."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from bisect import bisect_left
+from collections import defaultdict
+from itertools import pairwise
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digests.pacing import Pacer
+
+
+def send(pacer: Pacer, chat_id: int, group_like: bool, clock: float) -> float:
+    """Send as soon as the pacer allows, from ``clock`` on; return when the send happened."""
+    at = pacer.earliest(chat_id, group_like, clock)
+    assert pacer.try_acquire(chat_id, group_like, at)
+    return at
+
+
+def most_in_any_window(times: list[float], width: float) -> int:
+    """The most sends inside any half-open window [t, t + width)."""
+    ordered = sorted(times)
+    return max(
+        (bisect_left(ordered, t + width) - i for i, t in enumerate(ordered)),
+        default=0,
+    )
+
+
+def test_ten_thousand_messages_at_25_per_second_take_400_seconds() -> None:
+    pacer = Pacer(25)
+    clock, times = 0.0, []
+    for n in range(10_000):
+        clock = send(pacer, n % 1000, n % 7 == 0, clock)
+        times.append(clock)
+
+    assert most_in_any_window(times, 1.0) == 25
+    assert sum(1 for t in times if t < 1.0) == 25, "no burst at start"
+    assert times[-1] == pytest.approx(400, rel=0.01)
+
+
+def test_no_burst_when_many_chats_ask_at_the_same_instant() -> None:
+    pacer = Pacer(30)
+
+    granted = [pacer.try_acquire(chat, False, 0.0) for chat in range(100)]
+
+    assert granted.count(True) == 1
+
+
+def test_greedy_polling_never_beats_the_rate() -> None:
+    pacer = Pacer(25)
+    times: list[float] = []
+    for tick in range(5_000):  # every millisecond for five seconds, 40 chats asking each time
+        now = tick / 1000
+        times.extend(now for chat in range(40) if pacer.try_acquire(chat, False, now))
+
+    assert most_in_any_window(times, 1.0) <= 25
+    assert len(times) >= 5 * 25 - 1
+
+
+def test_a_private_chat_gets_at_most_one_message_a_second() -> None:
+    pacer = Pacer(25)
+    clock, times = 0.0, []
+    for _ in range(100):
+        clock = send(pacer, 42, False, clock)
+        times.append(clock)
+
+    assert all(b >= a + 1.0 for a, b in pairwise(times))
+    assert times[-1] == pytest.approx(99.0)
+
+
+def test_a_group_gets_at_most_twenty_messages_a_minute() -> None:
+    pacer = Pacer(25)
+    clock, times = 0.0, []
+    for _ in range(100):
+        clock = send(pacer, -100123, True, clock)
+        times.append(clock)
+
+    assert most_in_any_window(times, 60.0) == 20
+    # Twenty right away (paced by the bot-wide rate), then twenty more each minute.
+    assert times[19] == pytest.approx(19 / 25)
+    assert times[20] == pytest.approx(60.0)
+    assert times[-1] == pytest.approx(4 * 60 + 19 / 25)
+
+
+def test_pause_until_holds_every_chat_until_then() -> None:
+    pacer = Pacer(25)
+    assert pacer.try_acquire(1, False, 0.0)
+    pacer.pause_until(30.0)
+
+    assert not pacer.try_acquire(2, False, 29.99)
+    assert not pacer.try_acquire(-3, True, 29.99)
+    assert pacer.earliest(4, False, 10.0) == 30.0
+    assert pacer.try_acquire(2, False, 30.0)
+    pacer.pause_until(5.0)  # a shorter pause never cuts a longer one short
+    assert pacer.paused_until == 30.0
+
+
+def test_record_counts_sends_the_pacer_did_not_grant() -> None:
+    pacer = Pacer(25)
+    pacer.record(7, False, 10.0)
+
+    assert pacer.earliest(7, False, 10.0) == 11.0
+    assert pacer.earliest(8, False, 10.0) == pytest.approx(10.04)
+    pacer.record(7, False, 11.0)
+    assert pacer.earliest(7, False, 11.5) == 12.0, "the older send's expiry forgets nothing"
+
+
+def test_memory_follows_recent_chats_only() -> None:
+    pacer = Pacer(1000)
+    clock = 0.0
+    for chat in range(10_000):
+        clock = send(pacer, chat, chat % 2 == 0, clock)
+    assert pacer.tracked_chats > 5_000  # all sent to within the last minute
+
+    assert pacer.try_acquire(-1, False, clock + 61.0)
+    assert pacer.tracked_chats == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rate=st.sampled_from([1, 5, 25, 30, 2.5]),
+    chats=st.lists(
+        st.tuples(st.booleans(), st.integers(1, 30)),  # (group_like, messages queued)
+        min_size=1,
+        max_size=40,
+    ),
+)
+def test_a_sender_loop_respects_every_limit_and_waits_no_longer_than_needed(
+    rate: float, chats: list[tuple[bool, int]]
+) -> None:
+    """Serve every chat's queue as soon as the pacer allows, like the real sender loop."""
+    per_window = max(1, math.floor(rate))
+    pacer = Pacer(rate)
+    queue = [(0.0, chat_id) for chat_id in range(len(chats))]
+    left = {chat_id: count for chat_id, (_, count) in enumerate(chats)}
+    sent: dict[int, list[float]] = defaultdict(list)
+    everything: list[float] = []
+    clock = 0.0
+    while queue:
+        ready, chat_id = heapq.heappop(queue)
+        clock = max(clock, ready)
+        group_like = chats[chat_id][0]
+        at = pacer.earliest(chat_id, group_like, clock)
+        if at > clock:
+            heapq.heappush(queue, (at, chat_id))
+            continue
+        assert pacer.try_acquire(chat_id, group_like, clock)
+        # Every send happens the moment the limits let it, never later: its time is when
+        # its message was queued, or exactly where one of the limits ends.
+        mine = sent[chat_id]
+        ends = [mine[-1] if mine else 0.0]  # when its next message was queued
+        if everything:
+            ends.append(everything[-1] + 1 / rate)
+        if len(everything) >= per_window:
+            ends.append(everything[-per_window] + 1.0)
+        if mine and not group_like:
+            ends.append(mine[-1] + 1.0)
+        if len(mine) >= 20 and group_like:
+            ends.append(mine[-20] + 60.0)
+        assert any(math.isclose(clock, end, abs_tol=1e-9) for end in ends)
+        mine.append(clock)
+        everything.append(clock)
+        left[chat_id] -= 1
+        if left[chat_id]:
+            heapq.heappush(queue, (clock, chat_id))
+
+    assert len(everything) == sum(count for _, count in chats)
+    assert most_in_any_window(everything, 1.0) <= per_window
+    for chat_id, times in sent.items():
+        if chats[chat_id][0]:
+            assert most_in_any_window(times, 60.0) <= 20
+        else:
+            assert all(b >= a + 1.0 for a, b in pairwise(times))
