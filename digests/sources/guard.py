@@ -77,5 +77,5 @@ async def check_url(url: str, *, allow_private: bool) -> None:
         if not is_public_address(address):
             raise SourceRefused(
                 f"{host} points to a private or local address ({address}); "
-                "sources must be on the public internet"
+                "sources must be on the public internet (ALLOW_PRIVATE_SOURCES=true allows it)"
             )

@@ -154,3 +154,11 @@ async def record_failure(
     source.last_error = error[:_ERROR_LIMIT]
     source.consecutive_failures = (source.consecutive_failures or 0) + 1
     await session.flush()
+
+
+async def set_paused(session: AsyncSession, source_id: int, paused: bool) -> SourceInfo:
+    """Pause or resume a source's scheduled fetches; NotFound if it does not exist."""
+    source = await _load(session, source_id)
+    source.paused = paused
+    await session.flush()
+    return await get_source_info(session, source_id)

@@ -1,0 +1,123 @@
+"""The newsbot command line, run as a user runs it: a real process on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS
+from tests.support.feedserver import FeedServer
+
+
+class Cli:
+    def __init__(self, database_url: str, cwd: Path) -> None:
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DATABASE_URL": database_url,
+            "ALLOW_PRIVATE_SOURCES": "true",
+        }
+        self.cwd = cwd
+
+    async def __call__(self, *args: str, expect: int = 0) -> tuple[str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            *args,
+            env=self.env,
+            cwd=self.cwd,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == expect, (args, out.decode(), err.decode())
+        return out.decode(), err.decode()
+
+
+@pytest.fixture
+async def cli(tmp_path: Path) -> Cli:
+    run = Cli(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", tmp_path)
+    out, _ = await run("db", "upgrade")
+    assert "database at head" in out
+    return run
+
+
+@pytest.fixture
+async def feeds() -> AsyncIterator[FeedServer]:
+    server = FeedServer(CORPUS)
+    await server.start()
+    server.add("/broken.xml", b"<html><body>not a feed</body></html>", "text/html")
+    yield server
+    await server.stop()
+
+
+async def test_sources_add_list_fetch_remove(cli: Cli, feeds: FeedServer) -> None:
+    bbc = feeds.url("/corpus/feeds/ffp-bbc-news-world.xml")
+    out, _ = await cli("sources", "add", bbc, "--every", "30m")
+    assert "added source 1: BBC News" in out
+    assert "every 30m" in out
+    assert "found " in out
+
+    _, err = await cli("sources", "add", bbc, expect=1)
+    assert "exists already" in err
+
+    _, err = await cli("sources", "add", feeds.url("/broken.xml"), expect=1)
+    assert err.startswith("newsbot: ")
+    assert "Traceback" not in err
+
+    out, _ = await cli("topics", "add", "World", "--keywords", "war, election, president")
+    assert "added topic 'World'" in out
+
+    out, err = await cli("fetch")
+    assert "1 sources ok, 0 failed," in out
+    assert "fetching" in err  # the progress bar
+    new = int(out.split("0 failed, ")[1].split()[0])
+    assert new > 0
+
+    out, _ = await cli("sources", "list")
+    assert "BBC News" in out and f"articles: {new}" in out and "every 30m" in out
+
+    out, _ = await cli("fetch")
+    assert "1 sources ok, 0 failed, 0 new articles" in out
+
+    out, _ = await cli("sources", "remove", "1")
+    assert "removed source 1" in out
+    out, _ = await cli("sources", "list")
+    assert "no sources yet" in out
+
+
+async def test_fetch_reports_a_failing_source_and_keeps_going(cli: Cli, feeds: FeedServer) -> None:
+    await cli("sources", "add", feeds.url("/corpus/feeds/ffp-npr-world.xml"))
+    await cli("sources", "add", feeds.url("/corpus/feeds/ffp-cbsnews-world.xml"))
+    feeds.add("/corpus/feeds/ffp-npr-world.xml", b"", status=500)
+    out, _ = await cli("fetch")
+    assert "1 sources ok, 1 failed" in out
+    assert "failed: NPR" in out and "HTTP 500" in out
+    out, _ = await cli("sources", "list")
+    assert "last error: HTTP 500" in out
+
+
+async def test_private_source_refused_without_the_switch(cli: Cli, feeds: FeedServer) -> None:
+    cli.env["ALLOW_PRIVATE_SOURCES"] = "false"
+    _, err = await cli("sources", "add", feeds.url("/corpus/feeds/ffp-npr-world.xml"), expect=1)
+    assert "private" in err.lower()
+    assert "ALLOW_PRIVATE_SOURCES" in err
+
+
+async def test_topics_add_list_remove(cli: Cli) -> None:
+    await cli("topics", "add", "Syria", "--keywords", "syria, hasakah", "--exclude", "football")
+    _, err = await cli("topics", "add", "syria", "--keywords", "x", expect=1)
+    assert "exists already" in err
+    _, err = await cli("topics", "add", "Empty", "--keywords", " , ", expect=1)
+    assert "at least one keyword" in err
+    out, _ = await cli("topics", "list")
+    assert out.strip() == "Syria: syria, hasakah  (not: football)  [0 followers]"
+    out, _ = await cli("topics", "remove", "SYRIA")
+    assert "removed topic 'Syria'" in out
+    _, err = await cli("topics", "remove", "Syria", expect=1)
+    assert "no topic named" in err

@@ -1,0 +1,56 @@
+"""The running bot fetches each source on its own, on its interval, without a command."""
+
+from __future__ import annotations
+
+import asyncio
+
+from digests.db import Database
+from digests.ingest import make_fetcher
+from digests.scheduler import IngestScheduler
+from digests.settings import Settings
+from digests.store import sources as source_store
+from digests.timeutil import utcnow
+from tests.conftest import CORPUS
+from tests.support.feedserver import FeedServer
+
+
+async def test_sources_are_fetched_by_the_scheduler_and_paused_ones_are_not(db: Database) -> None:
+    feeds = FeedServer(CORPUS)
+    await feeds.start()
+    settings = Settings(database_url=db.url, allow_private_sources=True)
+    async with db.transaction() as session:
+        live = await source_store.add_source(
+            session,
+            url=feeds.url("/corpus/feeds/ffp-npr-world.xml"),
+            name="NPR",
+            kind="feed",
+            fetch_interval=60,
+            now=utcnow(),
+        )
+        paused = await source_store.add_source(
+            session,
+            url=feeds.url("/corpus/feeds/ffp-bbc-news-world.xml"),
+            name="BBC",
+            kind="feed",
+            fetch_interval=60,
+            now=utcnow(),
+        )
+        await source_store.set_paused(session, paused, True)
+    fetcher = make_fetcher(settings)
+    scheduler = IngestScheduler(db, settings, fetcher)
+    scheduler.start()
+    try:
+        for _ in range(100):
+            async with db.transaction() as session:
+                infos = {s.id: s for s in await source_store.list_sources(session)}
+            if infos[live].last_fetch_at is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert infos[live].last_success_at is not None
+        assert infos[live].article_count > 0
+        assert infos[paused].last_fetch_at is None
+        assert feeds.hits("/corpus/feeds/ffp-bbc-news-world.xml") == 0
+    finally:
+        scheduler.shutdown()
+        await fetcher.close()
+        await feeds.stop()
