@@ -17,7 +17,11 @@ def age(then: datetime, now: datetime) -> str:
     hours = minutes // 60
     if hours < 48:
         return f"{hours} h ago"
-    return f"{hours // 24} d ago"
+    days = hours // 24
+    if days < 7:
+        return f"{days} d ago"
+    # Past a week a count of days reads worse than the date.
+    return f"{then:%-d %b}" if then.year == now.year else f"{then:%-d %b %Y}"
 
 
 def local_date(moment: datetime, timezone: str) -> str:

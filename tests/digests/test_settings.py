@@ -87,3 +87,23 @@ def test_bad_setting_exits_2_without_traceback(tmp_path) -> None:  # type: ignor
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("newsbot: DEFAULT_TIMEZONE: unknown time zone 'Nowhere/City'")
+
+
+def test_run_on_an_unmigrated_database_says_how_to_fix_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "BOT_TOKEN": "1:SECRET",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/empty.db",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "run `newsbot db upgrade`" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "1:SECRET" not in done.stderr
