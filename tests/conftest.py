@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,7 +17,40 @@ from digests.db import Database
 from digests.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("NEWSBOT_SHARED", ROOT.parent / "shared"))
+
+
+def _find_shared() -> Path:
+    """The shared test data: $NEWSBOT_SHARED, ../shared, or ../shared of the clone's origin.
+
+    The last one lets `git clone . /tmp/fresh && cd /tmp/fresh && make test` find the data
+    that sits beside the original checkout.
+    """
+    candidates = [ROOT.parent / "shared"]
+    if os.environ.get("NEWSBOT_SHARED"):
+        candidates.insert(0, Path(os.environ["NEWSBOT_SHARED"]))
+    try:
+        origin = subprocess.run(
+            ["git", "config", "--get", "remote.origin.url"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        origin = ""
+    if origin and "://" not in origin and Path(origin).is_dir():
+        candidates.append(Path(origin).resolve().parent / "shared")
+    for candidate in candidates:
+        if (candidate / "corpus").is_dir():
+            return candidate
+    raise RuntimeError(
+        "test data not found: put shared/ beside the checkout or set NEWSBOT_SHARED; "
+        f"looked in {', '.join(map(str, candidates))}"
+    )
+
+
+SHARED = _find_shared()
 CORPUS = SHARED / "corpus"
 SEED = SHARED / "seed"
 
