@@ -15,18 +15,23 @@ _MANAGERS = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
 
 
 async def can_manage_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """True in private chats and channels; in groups, only for the group's admins.
+    """True in private chats and for channel posts; otherwise only for the chat's admins.
 
-    Asked of Telegram on every change, so a demoted admin loses the right at once.
+    Anyone reading a channel can press its buttons, so a button press in a channel is
+    checked like one in a group. Asked of Telegram on every change, so a demoted admin
+    loses the right at once.
     """
     chat = update.effective_chat
     if chat is None:
         return False
-    if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+    if chat.type == ChatType.PRIVATE:
         return True
-    message = update.effective_message
+    if chat.type == ChatType.CHANNEL and update.channel_post is not None:
+        return True  # only a channel's admins can post in it
+    message = update.message
     if message is not None and message.sender_chat is not None:
-        # An anonymous group admin posts as the group itself.
+        # An anonymous group admin posts as the group itself. (Only for messages: the message
+        # under a pressed button is the bot's own, posted as the chat in channels.)
         return message.sender_chat.id == chat.id
     user = update.effective_user
     if user is None:

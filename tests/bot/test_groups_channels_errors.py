@@ -63,11 +63,24 @@ async def test_group_chatter_gets_no_hint_but_addressed_commands_do(harness: Har
     assert len([c for c in sent if harness.server.calls.index(c) >= mark]) == 1
 
 
-async def test_channel_subscribes_through_channel_posts(harness: Harness) -> None:
+async def test_channel_admin_subscribes_and_a_reader_cannot(harness: Harness) -> None:
     await topics.add_topic(harness.db, "Syria", "syria", now=utcnow())
     channel = -100888
     picker = await harness.send("/topics", chat_id=channel, chat_type="channel", title="Wire")
-    await harness.press(picker, button_data(picker, "Syria"), chat_type="channel")
+    harness.server.set_member_status(channel, ADMIN_USER, "administrator")
+    harness.server.set_member_status(channel, MEMBER_USER, "member")
+    refusal = await harness.press(
+        picker,
+        button_data(picker, "Syria"),
+        user_id=MEMBER_USER,
+        chat_type="channel",
+        expect_edit=False,
+    )
+    assert refusal.params.get("show_alert") is True
+    assert button_labels(harness.current(picker)) == ["Syria"]
+    await harness.press(
+        picker, button_data(picker, "Syria"), user_id=ADMIN_USER, chat_type="channel"
+    )
     assert button_labels(harness.current(picker)) == ["✅ Syria"]
 
 
