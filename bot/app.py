@@ -23,7 +23,7 @@ def build_application(
     """Build the bot against ``BOT_API_URL`` with every handler registered.
 
     ``on_start`` runs once the bot is initialised (background jobs start there); ``on_stop``
-    runs at shutdown.
+    runs when it stops, before its HTTP client is closed.
     """
     settings = services.settings
 
@@ -34,7 +34,8 @@ def build_application(
         if on_start is not None:
             await on_start(application)
 
-    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_stop(application: Application) -> None:  # type: ignore[type-arg]
+        # Runs while the bot can still send, so the sender stops cleanly mid-queue.
         if on_stop is not None:
             await on_stop(application)
 
@@ -51,7 +52,7 @@ def build_application(
         )
         .concurrent_updates(True)
         .post_init(post_init)
-        .post_shutdown(post_shutdown)
+        .post_stop(post_stop)
         .build()
     )
     install(application.bot_data, services)

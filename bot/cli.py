@@ -264,6 +264,45 @@ def topics_remove(name: str) -> None:
     _run(work)
 
 
+# --- deliver -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--forever", is_flag=True, help="Keep sending new messages until SIGTERM/SIGINT.")
+def deliver(forever: bool) -> None:
+    """Send the queued messages under Telegram's limits; by default stop when none is left."""
+    import signal
+
+    from bot.logs import setup_logging
+    from bot.sender import open_sender
+    from digests.delivery import Delivery, batch_for
+    from digests.pacing import Pacer
+
+    async def work(settings: Settings, db: Database) -> None:
+        setup_logging(settings.log_level, [settings.token])
+        batch = batch_for(settings.send_rate)
+        async with open_sender(settings, connections=80) as sender:
+            delivery = Delivery(db, sender, Pacer(settings.send_rate), batch=batch)
+            # Printed at once: a test or operator may kill this process at any moment.
+            click.echo(f"possible duplicates: {await delivery.recover()}")
+            sys.stdout.flush()
+            if forever:
+                stop = asyncio.Event()
+                loop = asyncio.get_running_loop()
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(signum, stop.set)
+                await delivery.run(stop)
+            else:
+                await delivery.drain_once()
+        s = delivery.stats
+        click.echo(
+            f"sent {s.sent}, failed {s.failed}, dropped {s.dropped}, retried {s.retried}, "
+            f"flood waits {s.flood_waits}, as plain text {s.as_plain_text}, moved {s.migrated}"
+        )
+
+    _run(work)
+
+
 # --- fetch -----------------------------------------------------------------------------
 
 
@@ -298,3 +337,103 @@ def fetch() -> None:
         )
 
     _run(work)
+
+
+# --- digest ----------------------------------------------------------------------------
+
+
+@main.group()
+def digest() -> None:
+    """Daily digests: run a tick, preview a chat's next digest."""
+
+
+@digest.command("tick")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    help="Run as if it were this moment, ISO-8601 with offset: 2026-11-24T08:00:00+03:00.",
+)
+def digest_tick(at: str | None) -> None:
+    """Queue every digest due now (or at --at) in the outbox."""
+    from datetime import timedelta
+
+    from digests.editions import run_tick
+    from digests.render import Renderer
+    from digests.timeutil import utcnow
+
+    now = _moment(at) if at else utcnow()
+
+    async def work(settings: Settings, db: Database) -> None:
+        report = await run_tick(
+            db, Renderer(), now=now, catch_up=timedelta(hours=settings.catch_up_hours)
+        )
+        click.echo(report.summary())
+        if report.late or report.scheduled:
+            click.echo(
+                f"{report.late} missed beyond the catch-up window (rescheduled), "
+                f"{report.scheduled} newly scheduled"
+            )
+
+    _run(work)
+
+
+@digest.command("preview")
+@click.option("--chat", "chat_id", type=int, required=True, help="The chat's Telegram id.")
+def digest_preview(chat_id: int) -> None:
+    """Print what the chat's next digest would hold now, as plain text; nothing is queued."""
+    from digests.editions import preview_digest
+    from digests.render import Renderer
+    from digests.split import visible_text
+    from digests.timeutil import utcnow
+
+    async def work(settings: Settings, db: Database) -> None:
+        preview = await preview_digest(db, Renderer(), chat_id, now=utcnow())
+        for number, html in enumerate(preview.messages, start=1):
+            if len(preview.messages) > 1:
+                click.echo(f"--- message {number} of {len(preview.messages)} ---")
+            click.echo(visible_text(html))
+
+    _run(work)
+
+
+def _moment(text: str) -> Any:
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            "expected ISO-8601 such as 2026-11-24T08:00:00+03:00", param_hint="--at"
+        ) from None
+    if moment.utcoffset() is None:
+        raise click.BadParameter(
+            "give the offset too, e.g. 2026-11-24T08:00:00+03:00 or ...Z", param_hint="--at"
+        )
+    return moment
+
+
+# --- eval ------------------------------------------------------------------------------
+
+
+@main.group(name="eval")
+def eval_() -> None:
+    """Measure the pipeline on the test corpus."""
+
+
+@eval_.command(name="extraction")
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, file_okay=False),
+    default="../shared/corpus",
+    show_default=True,
+    help="the corpus folder (with manifest.json and pages/)",
+)
+def eval_extraction(corpus: str) -> None:
+    """Score page extraction: token F1, snippet checks, invented articles, leads, speed."""
+    from pathlib import Path
+
+    from digests.evaluation import evaluate_corpus, format_report
+
+    results, summary = evaluate_corpus(Path(corpus), warm_up=True)
+    click.echo(format_report(results, summary))

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from digests.db import Database
+from digests.delivery import Delivery
 from digests.render import Renderer
 from digests.settings import Settings
 from digests.types import ChatKind, ChatRef
@@ -23,6 +24,13 @@ class Services:
     settings: Settings
     db: Database
     renderer: Renderer
+    # The outbox sender; replies take their slot from its pacer. None: replies go unpaced.
+    delivery: Delivery | None = None
+
+    def notify_sender(self) -> None:
+        """Wake the sender after queuing messages (it also polls about once a second)."""
+        if self.delivery is not None:
+            self.delivery.notify()
 
 
 def install(bot_data: dict[Any, Any], services: Services) -> None:

@@ -6,6 +6,7 @@ from digests.db import Database
 from digests.errors import NotFound
 from digests.store import headlines as headline_store
 from digests.store import topics as topic_store
+from digests.store.chat_language import get_news_languages
 from digests.types import LatestResult
 
 LATEST_LIMIT = 10
@@ -26,14 +27,23 @@ async def latest_headlines(
     """The newest headlines, newest first; names the reason when there are none."""
     async with db.transaction() as session:
         if topic_name and topic_name.strip():
-            topic = await topic_store.find_topic(session, topic_name)
+            # The chat's own keyword topic first, then a curated one; never another chat's.
+            topic = await topic_store.find_topic(
+                session, topic_name, owner_chat_id=chat_id
+            ) or await topic_store.find_topic(session, topic_name)
             if topic is None:
                 known = [t.name for t in await topic_store.curated_topics(session)]
                 raise UnknownTopic(topic_name.strip(), known)
-            found = await headline_store.newest_for_topics(session, [topic.id], limit)
+            languages = await get_news_languages(session, chat_id)
+            found = await headline_store.newest_for_topics(
+                session, [topic.id], limit, languages=languages
+            )
             return LatestResult(tuple(found), topic=topic.name)
         followed = await topic_store.followed_topic_ids(session, chat_id)
         if not followed:
             return LatestResult((), follows_nothing=True)
-        found = await headline_store.newest_for_topics(session, followed, limit)
+        languages = await get_news_languages(session, chat_id)
+        found = await headline_store.newest_for_topics(
+            session, followed, limit, languages=languages
+        )
         return LatestResult(tuple(found))

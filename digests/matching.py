@@ -3,6 +3,12 @@
 Keywords are never regular expressions: text and keywords are normalised the same way and cut
 into words, and a topic's phrases are looked up in one dictionary while walking the text once.
 The cost is O(words x longest phrase), however many topics there are.
+
+Arabic words are folded to one form before they are compared: diacritics dropped, the spelling
+variants of alef, taa marbuta and alef maqsura unified, and the prefixes a keyword never
+carries but running text does (و "and", the article ال and the prepositions fused with it:
+بال، لل، كال، فال، وال) cut off, as in Larkey's "light10" stemmer, so "العراق", "عراق",
+"والعراق" and "بالعراق" are one word to matching. Each word is folded in constant time.
 """
 
 from __future__ import annotations
@@ -18,6 +24,13 @@ from digests.types import TopicInfo
 _WORD = re.compile(r"\w+")
 # Arabic harakat, tanwin, shadda, sukun, superscript alef, and the tatweel used for stretching.
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+# Letters written more than one way: hamza and madda forms of alef (أ إ آ ٱ) are alef, taa
+# marbuta (ة) is haa, alef maqsura (ى) and the Persian yeh (ی) are yaa, the Persian kaf is kaf.
+_ARABIC_LETTERS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك"}
+)
+# The article and the one-letter prepositions or conjunctions fused with it, longest first.
+_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
 MAX_PHRASE_WORDS = 6
 MAX_KEYWORD_CHARS = 80
 
@@ -26,14 +39,36 @@ _FIELD_WEIGHTS = (("title", 3.0), ("summary", 2.0), ("text", 1.0))
 
 
 def normalize(text: str) -> str:
-    """Fold case and compatibility forms and drop Arabic diacritics, so forms compare equal."""
+    """Fold case and compatibility forms, drop Arabic diacritics and unify Arabic letter
+    variants, so forms compare equal."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return _ARABIC_MARKS.sub("", folded)
+    return _ARABIC_MARKS.sub("", folded).translate(_ARABIC_LETTERS)
+
+
+def _is_arabic(word: str) -> bool:
+    return "\u0600" <= word[0] <= "\u06ff"
+
+
+def arabic_stem(word: str) -> str:
+    """``word`` without the conjunction و and the definite article (with its fused
+    preposition), when enough of a word is left; other words come back unchanged.
+
+    Expects a normalised word. The length limits are light10's: they keep short words such
+    as "وصل" or "الى" whole.
+    """
+    if not word or not _is_arabic(word):
+        return word
+    if len(word) >= 4 and word[0] == "و":
+        word = word[1:]
+    for article in _ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2:
+            return word[len(article) :]
+    return word
 
 
 def words(text: str) -> list[str]:
-    """The normalised words of ``text``, in order."""
-    return _WORD.findall(normalize(text))
+    """The normalised words of ``text``, in order (Arabic words without their prefixes)."""
+    return [arabic_stem(word) for word in _WORD.findall(normalize(text))]
 
 
 def parse_keywords(raw: str | Iterable[str], *, required: bool = True) -> tuple[str, ...]:

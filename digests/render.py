@@ -1,21 +1,25 @@
-"""Render Telegram HTML from the Jinja2 templates in ``digests/templates``.
+"""Render Telegram HTML from the Jinja2 templates in ``digests/templates``, in a chat's language.
 
 The environment is sandboxed and autoescaping, so any text from feeds or users is escaped
-exactly once; templates receive prepared values and never decide anything.
+exactly once; templates receive prepared values and never decide anything. Each language the
+bot speaks gets its own environment with that language's catalog installed (``_()`` in the
+templates), so rendering in one language never races with another.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel.dates import format_date, format_timedelta
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from digests.i18n import DEFAULT_LANGUAGE, supported_language, translations, translator
 from digests.timefmt import age
 from digests.types import Headline
 
@@ -40,36 +44,93 @@ class HeadlineView:
     source: str
     age: str
     topics: tuple[str, ...] = ()
+    also: str = ""  # other sources carrying the story, up to three: "BBC, Reuters"
+    also_more: int = 0  # and how many more
+    first_reported: str = ""  # a republished copy's story was first reported on this date...
+    first_source: str = ""  # ...by this source
 
 
-def headline_views(headlines: Sequence[Headline], now: datetime) -> list[HeadlineView]:
-    """Prepare headlines for a template: safe links and ages relative to ``now``."""
+def localized_age(then: datetime, now: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
+    """How long ago ``then`` was, in ``lang``, with the units ``timefmt.age`` picks.
+
+    English is ``timefmt.age`` itself; other languages get CLDR's words from Babel
+    ("قبل 3 ساعات"), and past a week the date.
+    """
+    lang = supported_language(lang)
+    if lang == DEFAULT_LANGUAGE:
+        return age(then, now)
+    seconds = (now - then).total_seconds()
+    if seconds < 60:
+        _ = translator(lang)
+        return _("just now")
+    minutes = int(seconds // 60)
+    hours, days = minutes // 60, minutes // 1440
+    if minutes < 60:
+        delta, threshold = timedelta(minutes=minutes), 1.0
+    elif hours < 48:
+        # Babel moves up to days once a value reaches the threshold: hold hours up to 48.
+        delta, threshold = timedelta(hours=hours), 2.0 if hours >= 24 else 1.0
+    elif days < 7:
+        delta, threshold = timedelta(days=days), 1.0
+    else:
+        pattern = "d MMM" if then.year == now.year else "d MMM y"
+        return format_date(then, pattern, locale=lang)
+    return format_timedelta(-delta, threshold=threshold, add_direction=True, locale=lang)
+
+
+def headline_views(
+    headlines: Sequence[Headline], now: datetime, lang: str = DEFAULT_LANGUAGE
+) -> list[HeadlineView]:
+    """Prepare headlines for a template: safe links and ages relative to ``now`` in ``lang``."""
+    _ = translator(lang)
+    untitled = _("(untitled)")
     return [
         HeadlineView(
-            title=" ".join(h.title.split()) or "(untitled)",
+            title=" ".join(h.title.split()) or untitled,
             url=safe_link(h.url),
             source=h.source_name,
-            age=age(h.seen_at, now),
+            age=localized_age(h.seen_at, now, lang),
             topics=h.topics,
+            also=", ".join(h.also),
+            also_more=h.also_more,
+            first_reported=(
+                format_date(h.first_reported_at, "d MMM y", locale=supported_language(lang))
+                if h.first_reported_at is not None
+                else ""
+            ),
+            first_source=h.first_source or "",
         )
         for h in headlines
     ]
 
 
 class Renderer:
-    """Renders named templates to Telegram HTML strings."""
+    """Renders named templates to Telegram HTML strings, in any language the bot speaks."""
 
     def __init__(self, directory: Path = TEMPLATES) -> None:
-        self._env = SandboxedEnvironment(
-            loader=FileSystemLoader(directory),
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            undefined=StrictUndefined,
-            extensions=["jinja2.ext.i18n"],
-        )
-        self._env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+        self._directory = directory
+        self._envs: dict[str, SandboxedEnvironment] = {}
 
-    def render(self, template: str, /, **values: Any) -> str:
-        """Render ``template`` (a file name without ``.html``) with ``values``."""
-        return self._env.get_template(f"{template}.html").render(**values).strip()
+    def _env(self, lang: str) -> SandboxedEnvironment:
+        env = self._envs.get(lang)
+        if env is None:
+            env = SandboxedEnvironment(
+                loader=FileSystemLoader(self._directory),
+                autoescape=True,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                undefined=StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+            )
+            env.install_gettext_translations(  # type: ignore[attr-defined]
+                translations(lang), newstyle=True
+            )
+            self._envs[lang] = env
+        return env
+
+    def render(self, template: str, /, *, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+        """Render ``template`` (a file name without ``.html``) with ``values`` in ``lang``
+        (an ISO 639-1 code or a Telegram language_code; languages without a catalog get
+        English)."""
+        env = self._env(supported_language(lang))
+        return env.get_template(f"{template}.html").render(**values).strip()

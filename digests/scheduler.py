@@ -1,21 +1,26 @@
-"""Wires APScheduler ticks to the use cases: one fetch job per source, kept in step with the DB.
+"""Wires APScheduler ticks to the use cases: a fetch job per source and the digest tick.
 
-One scheduler per process (APScheduler 3 does not share job stores between processes). Jobs
-are rebuilt from the database every minute, so sources added or paused from the command line
-or another process are picked up without a restart.
+One scheduler per process (APScheduler 3 does not share job stores between processes).
+Source jobs are rebuilt from the database every minute, so sources added or paused from the
+command line or another process are picked up without a restart. The digest tick runs once
+a minute and finds the chats due in one query; there is no job per chat.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from digests.db import Database
+from digests.editions import run_tick
 from digests.ingest import fetch_source
+from digests.render import Renderer
 from digests.settings import Settings
 from digests.sources.fetch import Fetcher
 from digests.store.sources import list_sources
@@ -27,13 +32,23 @@ SYNC_EVERY = 60
 _SOURCE_JOB = "source:"
 
 
-class IngestScheduler:
-    """Fetches every source on its own interval, with jitter so hosts are not hit in step."""
+class NewsScheduler:
+    """Fetches every source on its own interval (with jitter, so hosts are not hit in step)
+    and queues digests every minute."""
 
-    def __init__(self, db: Database, settings: Settings, fetcher: Fetcher) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        fetcher: Fetcher,
+        renderer: Renderer | None = None,
+        notify: Callable[[], None] | None = None,
+    ) -> None:
         self._db = db
         self._settings = settings
         self._fetcher = fetcher
+        self._renderer = renderer
+        self._notify = notify
         # A job that could not start on time still runs once (coalesced) within its interval,
         # instead of APScheduler's default 1 s grace silently skipping it when the loop is busy.
         self._scheduler = AsyncIOScheduler(
@@ -44,13 +59,37 @@ class IngestScheduler:
 
     def start(self) -> None:
         """Start ticking; the first sync runs at once. Call from inside the running loop."""
+        now = datetime.now(UTC)
         self._scheduler.add_job(
             self.sync_sources,
             IntervalTrigger(seconds=SYNC_EVERY),
             id="sync-sources",
-            next_run_time=datetime.now(UTC),
+            next_run_time=now,
         )
+        if self._renderer is not None:
+            # On the minute (plus a second), so a chat set to 08:00 gets its digest at 08:00;
+            # the first tick runs at once and catches up on digests missed while down.
+            self._scheduler.add_job(
+                self.digest_tick,
+                CronTrigger(second=1, timezone=UTC),
+                id="digest-tick",
+                next_run_time=now,
+                misfire_grace_time=50,
+            )
         self._scheduler.start()
+
+    async def digest_tick(self) -> None:
+        """Queue the digests due now; the sender delivers them."""
+        assert self._renderer is not None
+        report = await run_tick(
+            self._db,
+            self._renderer,
+            now=utcnow(),
+            catch_up=timedelta(hours=self._settings.catch_up_hours),
+            notify=self._notify,
+        )
+        if report.due or report.late:
+            log.info("digest tick: %s", report.summary())
 
     def shutdown(self) -> None:
         """Stop ticking; running fetches are abandoned (they record nothing half-done)."""

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=5_000_000, gt=0)
     fetch_per_host: int = Field(default=2, ge=1)
     default_fetch_interval: int = Field(default=900, ge=60)
+    fetch_pages: bool = True
     catch_up_hours: float = Field(default=6.0, ge=0)
 
     @field_validator("admin_ids", mode="before")

@@ -9,6 +9,7 @@ from digests.errors import NotFound
 from digests.models import Topic
 from digests.settings import Settings
 from digests.store import chats as chat_store
+from digests.store import personal_topics as personal_store
 from digests.store import topics as topic_store
 from digests.types import ChatRef, TopicChoice
 
@@ -64,6 +65,12 @@ async def toggle_topic(
 
 
 async def unsubscribe_everything(db: Database, chat_id: int) -> int:
-    """Unfollow every topic; returns how many the chat followed."""
+    """Unfollow every topic and delete the chat's keyword topics; returns how many it followed.
+
+    A keyword topic nobody follows would still be matched and listed in /following while
+    delivering nothing, so /stop removes it rather than leaving it half alive.
+    """
     async with db.transaction() as session:
-        return await topic_store.unsubscribe_all(session, chat_id)
+        count = await topic_store.unsubscribe_all(session, chat_id)
+        await personal_store.delete_owned(session, chat_id)
+    return count

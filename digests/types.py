@@ -61,6 +61,13 @@ class Headline:
     source_name: str
     seen_at: datetime
     topics: tuple[str, ...] = ()
+    # The story this copy belongs to: other sources carrying it (up to three, and how many
+    # more), and, for a republished or late copy, when and where the story was first reported.
+    story_id: int | None = None
+    also: tuple[str, ...] = ()
+    also_more: int = 0
+    first_reported_at: datetime | None = None
+    first_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

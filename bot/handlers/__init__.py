@@ -7,20 +7,40 @@ from telegram.ext import (
     Application,
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
-from bot.handlers import fallback, latest, start, stop, topics
+from bot.handlers import (
+    digest,
+    fallback,
+    follow,
+    language,
+    latest,
+    membership,
+    settings,
+    start,
+    stop,
+    topics,
+)
 from bot.handlers.errors import on_error
 
 # Commands reach us as messages in private chats and groups, and as posts in channels.
 _CHATS = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+_PLAIN_TEXT = filters.TEXT & ~filters.COMMAND
 
 COMMANDS = [
     BotCommand("latest", "Newest headlines on your topics"),
+    BotCommand("digest", "Preview your next digest"),
     BotCommand("topics", "Pick the topics you follow"),
+    BotCommand("follow", "Follow your own keywords"),
+    BotCommand("following", "Your keyword topics"),
+    BotCommand("unfollow", "Stop following keywords"),
+    BotCommand("settings", "Digest time, zone and frequency"),
+    BotCommand("language", "The language I speak here"),
+    BotCommand("languages", "The languages your news is in"),
     BotCommand("help", "What I can do"),
     BotCommand("stop", "Unfollow everything"),
     BotCommand("start", "Start over"),
@@ -34,9 +54,22 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("help", start.help_command, filters=_CHATS),
         CommandHandler("topics", topics.show_topics, filters=_CHATS),
         CommandHandler("latest", latest.latest, filters=_CHATS),
+        CommandHandler("digest", digest.digest, filters=_CHATS),
         CommandHandler("stop", stop.stop, filters=_CHATS),
+        CommandHandler("settings", settings.show_settings, filters=_CHATS),
+        CommandHandler("cancel", settings.cancel, filters=_CHATS),
+        CommandHandler("follow", follow.follow, filters=_CHATS),
+        CommandHandler("following", follow.show_following, filters=_CHATS),
+        CommandHandler("unfollow", follow.unfollow, filters=_CHATS),
+        CommandHandler("language", language.language_command, filters=_CHATS),
+        CommandHandler("languages", language.languages_command, filters=_CHATS),
+        CallbackQueryHandler(language.on_language_button, pattern=r"^lang:"),
+        CallbackQueryHandler(language.on_news_language_button, pattern=r"^langs:"),
         CallbackQueryHandler(topics.on_topic_button, pattern=r"^tpg?:"),
         CallbackQueryHandler(stop.on_stop_button, pattern=r"^stop:"),
+        ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+        CallbackQueryHandler(settings.on_settings_button, pattern=r"^set:"),
+        CallbackQueryHandler(follow.on_follow_button, pattern=follow.CALLBACK_PATTERN),
         MessageHandler(_CHATS & (filters.COMMAND | filters.TEXT), fallback.hint),
     ]
 
@@ -44,4 +77,6 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Attach every handler and the error handler."""
     application.add_handlers(handlers())
+    # Tried before every handler above; it stops the update only when it answers a prompt.
+    application.add_handler(MessageHandler(_CHATS & _PLAIN_TEXT, settings.on_answer), group=-1)
     application.add_error_handler(on_error)

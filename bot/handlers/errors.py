@@ -9,7 +9,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.handlers.language import chat_language
 from bot.services import services
+from digests.i18n import supported_language, translator
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +21,24 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    lang = await _language(update, context)
+    _ = translator(lang)
     if update.callback_query is not None:
         with contextlib.suppress(TelegramError):
-            await update.callback_query.answer("Sorry, something went wrong.")
+            await update.callback_query.answer(_("Sorry, something went wrong."))
     try:
         await context.bot.send_message(
-            update.effective_chat.id, services(context).renderer.render("error")
+            update.effective_chat.id, services(context).renderer.render("error", lang=lang)
         )
     except TelegramError as exc:
         log.warning("could not send the apology: %s", exc)
+
+
+async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The chat's language; the sender's when the database is what failed."""
+    try:
+        return await chat_language(update, context)
+    except Exception:  # the apology must go out whatever broke
+        log.warning("could not read the chat's language", exc_info=True)
+        user = update.effective_user
+        return supported_language(user.language_code if user else None)

@@ -7,6 +7,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import keyboards
+from bot.handlers.language import chat_language
 from bot.handlers.replies import reply
 from bot.services import chat_ref, services
 from digests import subscriptions
@@ -22,7 +23,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     choices = await subscriptions.topic_choices(svc.db, ref.id)
     user = update.effective_user
     name = user.first_name if user and ref.kind is ChatKind.PRIVATE else ref.title
-    html = svc.renderer.render("start", title=name, topics=bool(choices))
+    lang = await chat_language(update, context)
+    html = svc.renderer.render("start", lang=lang, title=name, topics=bool(choices))
     await reply(update, context, html, keyboards.topic_picker(choices))
 
 
@@ -31,4 +33,5 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     svc = services(context)
     chat = update.effective_chat
     group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-    await reply(update, context, svc.renderer.render("help", group=group))
+    lang = await chat_language(update, context)
+    await reply(update, context, svc.renderer.render("help", lang=lang, group=group))

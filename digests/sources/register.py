@@ -1,6 +1,8 @@
 """Adding a source: check the URL, fetch it once, find the feed, store it under its canonical URL.
 
-Also the parser of fetch intervals people type ("15m", "2h", "1d", "900").
+A web page that announces no feed is still a source when it is an article page or a section
+page listing articles (``kind='page'``). Also the parser of fetch intervals people type
+("15m", "2h", "1d", "900").
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from urllib.parse import urlsplit
 from digests.db import Database
 from digests.errors import FeedParseError, InvalidInput
 from digests.sources.canon import canonical_url
+from digests.sources.extract import PageContent
 from digests.sources.fetch import Fetcher, FetchResult
 from digests.sources.guard import check_url
+from digests.sources.pages import read_fetched
 from digests.sources.parse import discover_feed_url, looks_like_html, parse_feed
 from digests.store import sources
-from digests.types import ParsedFeed, SourceInfo
+from digests.types import FeedEntry, ParsedFeed, SourceInfo
 
 DEFAULT_INTERVAL = 900
 MIN_INTERVAL = 60
@@ -35,22 +39,48 @@ def parse_interval(text: str) -> int:
     return seconds
 
 
-async def _read_feed(fetcher: Fetcher, url: str, *, allow_private: bool) -> tuple[str, ParsedFeed]:
-    """The feed's URL and contents; a web page announcing a feed is followed once."""
+async def _read_source(
+    fetcher: Fetcher, url: str, *, allow_private: bool
+) -> tuple[str, str, ParsedFeed]:
+    """The source's kind, URL and contents; a web page announcing a feed is followed once.
+
+    A page that announces no feed is a page source if it is an article or a section page.
+    """
     fetched: FetchResult = await fetcher.fetch(url, allow_private=allow_private)
     try:
-        return fetched.url, parse_feed(fetched.body, url=fetched.url, charset=fetched.charset)
+        feed = parse_feed(fetched.body, url=fetched.url, charset=fetched.charset)
+        return "feed", fetched.url, feed
     except FeedParseError:
         if not looks_like_html(fetched.body):
             raise
         found = discover_feed_url(fetched.body, fetched.url)
         if found is None:
-            raise FeedParseError(
-                "this is a web page that announces no feed; give the RSS/Atom feed's URL"
-            ) from None
+            page = await read_fetched(fetched)
+            if page.article is None and not page.is_section:
+                raise FeedParseError(
+                    "this is a web page that announces no feed and holds no article or "
+                    "article links; give the RSS/Atom feed's URL"
+                ) from None
+            return "page", fetched.url, _as_feed(page)
     await check_url(found, allow_private=allow_private)
     fetched = await fetcher.fetch(found, allow_private=allow_private)
-    return fetched.url, parse_feed(fetched.body, url=fetched.url, charset=fetched.charset)
+    return "feed", fetched.url, parse_feed(fetched.body, url=fetched.url, charset=fetched.charset)
+
+
+def _as_feed(page: PageContent) -> ParsedFeed:
+    """What a page source holds, shown like a feed: its article, or its article links."""
+    if page.article is not None:
+        article = page.article
+        entry = FeedEntry(
+            title=article.title,
+            url=article.url,
+            guid=article.url,
+            text=article.text,
+            published_at=article.published_at,
+        )
+        return ParsedFeed(title=page.title, entries=(entry,), link=page.url)
+    entries = tuple(FeedEntry(title=link.label, url=link.url, guid=link.url) for link in page.links)
+    return ParsedFeed(title=page.title, entries=entries, link=page.url)
 
 
 async def register_source(
@@ -63,11 +93,12 @@ async def register_source(
     allow_private: bool,
     now: datetime,
 ) -> tuple[SourceInfo, ParsedFeed]:
-    """Add the feed at ``url`` (or the one its page announces) and say what it holds.
+    """Add the feed at ``url`` (or the one its page announces), or the page, and say what it holds.
 
-    Refuses with a SourceError a private, unreachable or non-feed URL; Duplicate if the feed
-    is stored already. The name defaults to the feed's title, else its host. Nothing is
-    stored unless the feed could be read.
+    Refuses with a SourceError a private or unreachable URL, and a page that is neither a feed,
+    an article nor a section page; Duplicate if the source is stored already. The name
+    defaults to the feed's (or page's) title, else its host. Nothing is stored unless the
+    source could be read.
     """
     url = url.strip()
     if "://" not in url:
@@ -76,14 +107,14 @@ async def register_source(
     if interval < MIN_INTERVAL:
         raise InvalidInput(f"the interval must be at least {MIN_INTERVAL} seconds (1m)")
     await check_url(url, allow_private=allow_private)
-    feed_url, feed = await _read_feed(fetcher, url, allow_private=allow_private)
+    kind, feed_url, feed = await _read_source(fetcher, url, allow_private=allow_private)
     label = (name or "").strip() or feed.title or (urlsplit(feed_url).hostname or feed_url)
     async with db.transaction() as session:
         source_id = await sources.add_source(
             session,
             url=canonical_url(feed_url),
             name=label[:256],
-            kind="feed",
+            kind=kind,
             fetch_interval=interval,
             now=now,
         )

@@ -1,7 +1,10 @@
-"""The ingest pipeline: fetch a source, parse it, store new articles, record its health.
+"""The ingest pipeline: fetch a source, read it, store new articles, record its health.
 
-No session is open during the network fetch; storing the articles, the ``after_store`` hook
-and the health record are one transaction. A failing source is recorded, never raised.
+A feed source is parsed; with ``enrich`` its summary-only items get their pages fetched and
+extracted. A page source (``kind='page'``) is an article page or a section page whose article
+links are fetched. Every new article gets its lead. No session is open during a network fetch;
+storing the articles, their leads, the ``after_store`` hook and the health record are one
+transaction. A failing source is recorded, never raised.
 """
 
 from __future__ import annotations
@@ -15,9 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
 from digests.errors import NotFound, SourceError
-from digests.sources.fetch import Fetcher
+from digests.sources.fetch import Fetcher, FetchResult
+from digests.sources.pages import (
+    MAX_PAGE_FETCHES,
+    Enriched,
+    enrich_entries,
+    needs_page,
+    read_fetched,
+    read_page_source,
+)
 from digests.sources.parse import parse_feed
-from digests.store import articles, sources
+from digests.store import article_text, articles, sources
 from digests.types import FetchReport, FetchSummary
 
 log = logging.getLogger(__name__)
@@ -34,17 +45,22 @@ async def update_source(
     now: datetime,
     allow_private: bool,
     after_store: AfterStore | None = None,
+    enrich: bool = False,
+    page_limit: int = MAX_PAGE_FETCHES,
 ) -> tuple[FetchReport, list[int]]:
     """Fetch one source and store its new articles; returns the report and the new ids.
 
     ``after_store(session, new_ids)`` runs in the same transaction as the insert (topic
-    matching uses it). Every failure becomes a failed report and is recorded on the source.
+    matching uses it). With ``enrich``, up to ``page_limit`` summary-only feed items not stored
+    yet get their pages fetched for full text; a page source fetches up to ``page_limit``
+    linked articles. Every failure becomes a failed report and is recorded on the source.
     """
     async with db.transaction() as session:
         source = await sources.find_source(session, str(source_id))
         if source is None:
             raise NotFound(f"no source with id {source_id}")
         name, url, etag, modified = source.name, source.url, source.etag, source.last_modified
+        kind = source.kind
     try:
         fetched = await fetcher.fetch(
             url, allow_private=allow_private, etag=etag, last_modified=modified
@@ -59,9 +75,17 @@ async def update_source(
                     last_modified=fetched.last_modified or modified,
                 )
             return FetchReport(source_id, name, ok=True, not_modified=True), []
-        feed = parse_feed(fetched.body, url=fetched.url, charset=fetched.charset)
+        found = await _read_source(
+            db,
+            fetcher,
+            fetched,
+            kind=kind,
+            allow_private=allow_private,
+            limit=page_limit if enrich or kind == "page" else 0,
+        )
         async with db.transaction() as session:
-            new_ids = await articles.insert_new_articles(session, source_id, feed.entries, now)
+            new_ids = await articles.insert_new_articles(session, source_id, found.entries, now)
+            await article_text.set_leads(session, new_ids, found.leads, found.languages)
             if after_store is not None and new_ids:
                 await after_store(session, new_ids)
             await sources.record_success(
@@ -79,6 +103,37 @@ async def update_source(
     return FetchReport(source_id, name, ok=False, error=message), []
 
 
+async def _read_source(
+    db: Database,
+    fetcher: Fetcher,
+    fetched: FetchResult,
+    *,
+    kind: str,
+    allow_private: bool,
+    limit: int,
+) -> Enriched:
+    """The entries a fetched source holds, with full text from pages where needed."""
+    if kind == "page":
+        page = await read_fetched(fetched)
+        candidates = [page.article.url] if page.article else [link.url for link in page.links]
+        stored = await _stored(db, candidates)
+        return await read_page_source(
+            fetcher, page, stored=stored, allow_private=allow_private, limit=limit
+        )
+    feed = parse_feed(fetched.body, url=fetched.url, charset=fetched.charset)
+    stored = await _stored(db, [e.url for e in feed.entries if needs_page(e)]) if limit else set()
+    return await enrich_entries(
+        fetcher, feed.entries, stored=stored, allow_private=allow_private, limit=limit
+    )
+
+
+async def _stored(db: Database, urls: list[str]) -> set[str]:
+    if not urls:
+        return set()
+    async with db.transaction() as session:
+        return await article_text.stored_urls(session, urls)
+
+
 async def update_all(
     db: Database,
     fetcher: Fetcher,
@@ -89,11 +144,13 @@ async def update_all(
     source_ids: Iterable[int] | None = None,
     concurrency: int = 8,
     on_done: OnDone | None = None,
+    enrich: bool = False,
+    page_limit: int = MAX_PAGE_FETCHES,
 ) -> FetchSummary:
     """Update the given sources (default: those due at ``now``), ``concurrency`` at a time.
 
     ``on_done(report)`` is called as each source finishes, for a progress display. One
-    failing source never stops the others.
+    failing source never stops the others. ``enrich`` and ``page_limit``: as update_source.
     """
     if source_ids is None:
         async with db.transaction() as session:
@@ -112,6 +169,8 @@ async def update_all(
                     now=now,
                     allow_private=allow_private,
                     after_store=after_store,
+                    enrich=enrich,
+                    page_limit=page_limit,
                 )
             except NotFound:
                 log.warning("source %s vanished before it was fetched", source_id)

@@ -1,57 +1,148 @@
-"""SQL for reading headlines: the newest matching articles for a chat or a topic."""
+"""SQL for reading headlines: the newest stories matching a chat's or a topic's articles.
+
+One item per story: the newest matching copy stands for it (so the list is ordered by when a
+story was last carried), with the other sources that carry it and, for a republished or late
+copy, when and by whom the story was first reported.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import Article, ArticleTopic, Source, Subscription, Topic
+from digests.store.chat_language import language_clause
+from digests.store.stories import StoryFacts, story_facts
+from digests.stories import first_report_shown
 from digests.types import Headline
+
+ALSO_SHOWN = 3
+# Rows read per step while collecting distinct stories; a story carried by many sources
+# takes several rows, so read a few per wanted item.
+_ROWS_PER_ITEM = 4
 
 
 async def newest_for_topics(
-    session: AsyncSession, topic_ids: Collection[int], limit: int
+    session: AsyncSession,
+    topic_ids: Collection[int],
+    limit: int,
+    *,
+    languages: Sequence[str] | None = None,
 ) -> list[Headline]:
-    """The newest articles matching any of ``topic_ids``, newest first, each once."""
-    if not topic_ids:
+    """The newest stories matching any of ``topic_ids``, newest first, each once.
+
+    One indexed range read (``ix_article_topics_topic_sort``), repeated only when copies of
+    the same stories fill it, then three small look-ups for the chosen ≤ ``limit`` items.
+    With ``languages``, only articles in those languages (or of unknown language) count.
+    """
+    if not topic_ids or limit <= 0:
         return []
-    newest = (
-        select(ArticleTopic.article_id, func.max(ArticleTopic.sort_at).label("sort_at"))
-        .where(ArticleTopic.topic_id.in_(list(topic_ids)))
-        .group_by(ArticleTopic.article_id)
-        .order_by(func.max(ArticleTopic.sort_at).desc(), ArticleTopic.article_id.desc())
-        .limit(limit)
-        .subquery()
-    )
+    picked = await _newest_per_story(session, list(topic_ids), limit, languages)
+    if not picked:
+        return []
+    ids = [article_id for article_id, _ in picked]
     rows = await session.execute(
         select(Article.id, Article.title, Article.url, Source.name, Article.sort_at)
-        .join(newest, newest.c.article_id == Article.id)
         .join(Source, Source.id == Article.source_id)
-        .order_by(Article.sort_at.desc(), Article.id.desc())
+        .where(Article.id.in_(ids))
     )
-    found = rows.all()
-    names = await _topic_names(session, [row[0] for row in found], topic_ids)
-    return [
-        Headline(
-            article_id=article_id,
-            title=title,
-            url=url,
-            source_name=source_name,
-            seen_at=sort_at,
-            topics=tuple(names.get(article_id, ())),
+    found = {row[0]: row for row in rows.all()}
+    names = await _topic_names(session, ids, topic_ids)
+    facts = await story_facts(session, [story for _, story in picked if story is not None])
+    headlines = []
+    for article_id, story_id in picked:
+        if article_id not in found:
+            continue
+        _, title, url, source_name, sort_at = found[article_id]
+        headlines.append(
+            _headline(
+                article_id,
+                title,
+                url,
+                source_name,
+                sort_at,
+                tuple(names.get(article_id, ())),
+                facts.get(story_id) if story_id is not None else None,
+            )
         )
-        for article_id, title, url, source_name, sort_at in found
-    ]
+    return headlines
 
 
 async def newest_for_chat(session: AsyncSession, chat_id: int, limit: int) -> list[Headline]:
-    """The newest articles matching any topic the chat follows."""
+    """The newest stories matching any topic the chat follows."""
     rows = await session.execute(
         select(Subscription.topic_id).where(Subscription.chat_id == chat_id)
     )
     return await newest_for_topics(session, list(rows.scalars()), limit)
+
+
+async def _newest_per_story(
+    session: AsyncSession, topic_ids: list[int], limit: int, languages: Sequence[str] | None
+) -> list[tuple[int, int | None]]:
+    """(article id, story id) of the newest matching copy of each of the newest stories."""
+    batch = limit * _ROWS_PER_ITEM
+    picked: dict[object, tuple[int, int | None]] = {}
+    after: tuple[datetime, int] | None = None
+    while len(picked) < limit:
+        query = (
+            select(ArticleTopic.article_id, ArticleTopic.sort_at, Article.story_id)
+            .join(Article, Article.id == ArticleTopic.article_id)
+            .where(ArticleTopic.topic_id.in_(topic_ids))
+            .order_by(ArticleTopic.sort_at.desc(), ArticleTopic.article_id.desc())
+            .limit(batch)
+        )
+        in_languages = language_clause(languages)
+        if in_languages is not None:
+            query = query.where(in_languages)
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                or_(
+                    ArticleTopic.sort_at < at,
+                    and_(ArticleTopic.sort_at == at, ArticleTopic.article_id < last_id),
+                )
+            )
+        rows = (await session.execute(query)).all()
+        for article_id, _sort_at, story_id in rows:
+            key = ("story", story_id) if story_id is not None else ("article", article_id)
+            if key not in picked and len(picked) < limit:
+                picked[key] = (article_id, story_id)
+        if len(rows) < batch:
+            break
+        after = (rows[-1][1], rows[-1][0])
+    return list(picked.values())
+
+
+def _headline(
+    article_id: int,
+    title: str,
+    url: str,
+    source_name: str,
+    sort_at: datetime,
+    topics: tuple[str, ...],
+    facts: StoryFacts | None,
+) -> Headline:
+    if facts is None:
+        return Headline(article_id, title, url, source_name, sort_at, topics)
+    others = [name for name in facts.sources if name != source_name]
+    first_at = facts.first_reported_at
+    shown = first_report_shown(sort_at, first_at)
+    return Headline(
+        article_id=article_id,
+        title=title,
+        url=url,
+        source_name=source_name,
+        seen_at=sort_at,
+        topics=topics,
+        story_id=facts.story_id,
+        also=tuple(others[:ALSO_SHOWN]),
+        also_more=max(0, len(others) - ALSO_SHOWN),
+        first_reported_at=first_at if shown else None,
+        first_source=facts.first_source if shown else None,
+    )
 
 
 async def _topic_names(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.matching import MatchableText, TopicMatcher
@@ -13,47 +13,72 @@ from digests.models import Article, ArticleTopic
 from digests.types import TopicInfo
 
 _BATCH = 500
+_INSERT_CHUNK = 5000
 
 
 async def match_articles(
-    session: AsyncSession, article_ids: Sequence[int], topics: Sequence[TopicInfo]
+    session: AsyncSession,
+    article_ids: Sequence[int],
+    topics: Sequence[TopicInfo],
+    *,
+    matcher: TopicMatcher | None = None,
 ) -> int:
     """Match the given articles against ``topics`` and store the matches; returns how many.
 
     Existing matches of these articles with these topics are replaced, so calling it again
-    after a topic changed is safe.
+    after a topic changed is safe. ``matcher``, when given, must be built from ``topics``:
+    with 100k topics building one takes seconds, so a caller may keep it between calls.
     """
     if not article_ids or not topics:
         return 0
-    matcher = TopicMatcher(topics)
-    topic_ids = [t.id for t in topics]
+    matcher = matcher or TopicMatcher(topics)
+    topic_ids = {t.id for t in topics}
     stored = 0
     for start in range(0, len(article_ids), _BATCH):
         batch = list(article_ids[start : start + _BATCH])
-        await session.execute(
-            delete(ArticleTopic).where(
-                ArticleTopic.article_id.in_(batch), ArticleTopic.topic_id.in_(topic_ids)
-            )
-        )
+        await _forget(session, batch, topic_ids)
         rows = await session.execute(
             select(Article.id, Article.title, Article.summary, Article.text, Article.sort_at).where(
                 Article.id.in_(batch)
             )
         )
-        for article_id, title, summary, body, sort_at in rows.all():
-            for match in matcher.match(MatchableText(title, summary or "", body or "")):
-                session.add(
-                    ArticleTopic(
-                        article_id=article_id,
-                        topic_id=match.topic_id,
-                        strength=match.strength,
-                        matched=", ".join(match.matched)[:256],
-                        sort_at=sort_at,
-                    )
-                )
-                stored += 1
-        await session.flush()
+        found = [
+            {
+                "article_id": article_id,
+                "topic_id": match.topic_id,
+                "strength": match.strength,
+                "matched": ", ".join(match.matched)[:256],
+                "sort_at": sort_at,
+            }
+            for article_id, title, summary, body, sort_at in rows.all()
+            for match in matcher.match(MatchableText(title, summary or "", body or ""))
+        ]
+        # One executemany per chunk, not an ORM object per row: an article can match
+        # hundreds of personal topics (bench/personal_topics.py).
+        for chunk in range(0, len(found), _INSERT_CHUNK):
+            await session.execute(insert(ArticleTopic), found[chunk : chunk + _INSERT_CHUNK])
+        stored += len(found)
     return stored
+
+
+async def _forget(session: AsyncSession, article_ids: list[int], topic_ids: set[int]) -> None:
+    """Delete the stored matches of these articles with these topics.
+
+    With every topic of every chat there can be 100k topic ids: more than one statement may
+    bind (PostgreSQL allows 32,767 parameters). So only the topics these articles matched
+    before are named, a chunk at a time; for new articles that is none.
+    """
+    rows = await session.execute(
+        select(ArticleTopic.topic_id).where(ArticleTopic.article_id.in_(article_ids)).distinct()
+    )
+    stale = sorted(set(rows.scalars()) & topic_ids)
+    for start in range(0, len(stale), _BATCH):
+        await session.execute(
+            delete(ArticleTopic).where(
+                ArticleTopic.article_id.in_(article_ids),
+                ArticleTopic.topic_id.in_(stale[start : start + _BATCH]),
+            )
+        )
 
 
 async def recent_article_ids(session: AsyncSession, since: datetime) -> list[int]:

@@ -6,13 +6,24 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import OutboxMessage
+
+
+class Status(enum.StrEnum):
+    """Where a row is in its life: pending → sending → sent | failed | dropped."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender; it may or may not have reached Telegram
+    SENT = "sent"
+    FAILED = "failed"  # gave up: a permanent error, or too many transient ones
+    DROPPED = "dropped"  # not sent on purpose: the chat blocked or removed the bot
 
 
 class Lane(enum.IntEnum):
@@ -42,30 +53,216 @@ _BATCH = 1000
 
 async def enqueue(session: AsyncSession, drafts: Sequence[OutboxDraft], now: datetime) -> int:
     """Queue ``drafts``; rows whose key is already queued are skipped. Returns rows added."""
-    added = 0
+    if not drafts:
+        return 0
+    rows: list[dict[str, Any]] = [
+        {
+            "key": d.key,
+            "chat_id": d.chat_id,
+            "lane": int(d.lane),
+            "text": d.text,
+            "html": d.html,
+            "disable_preview": d.disable_preview,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": now,
+            "due_at": d.due_at,
+            "created_at": now,
+            "broadcast_id": d.broadcast_id,
+        }
+        for d in drafts
+    ]
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    for start in range(0, len(drafts), _BATCH):
-        rows: list[dict[str, Any]] = [
-            {
-                "key": d.key,
-                "chat_id": d.chat_id,
-                "lane": int(d.lane),
-                "text": d.text,
-                "html": d.html,
-                "disable_preview": d.disable_preview,
-                "status": "pending",
-                "attempts": 0,
-                "not_before": now,
-                "due_at": d.due_at,
-                "created_at": now,
-                "broadcast_id": d.broadcast_id,
-            }
-            for d in drafts[start : start + _BATCH]
-        ]
-        if dialect == "postgresql":
-            statement: Any = pg_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
-        else:
-            statement = sqlite_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
-        result = await session.execute(statement.values(rows).returning(OutboxMessage.id))
-        added += len(result.all())
-    return added
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # One statement executed with many parameter sets: SQLAlchemy batches it ("insertmanyvalues")
+    # without compiling a new many-row statement per batch, which cost half of a 100k-chat tick.
+    table = cast(Table, OutboxMessage.__table__)
+    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+    result = await session.execute(statement, rows)
+    return len(result.all())
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """A claimed row, as the sender needs it: what to send, where, and how often it was tried."""
+
+    id: int
+    chat_id: int
+    lane: Lane
+    text: str
+    html: bool
+    disable_preview: bool
+    attempts: int
+    not_before: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """What became of one claimed row; ``status`` pending puts it back for ``not_before``."""
+
+    id: int
+    status: Status
+    attempts: int
+    outcome: str
+    not_before: datetime
+    sent_at: datetime | None = None
+    message_id: int | None = None
+
+
+_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.chat_id,
+    OutboxMessage.lane,
+    OutboxMessage.text,
+    OutboxMessage.html,
+    OutboxMessage.disable_preview,
+    OutboxMessage.attempts,
+    OutboxMessage.not_before,
+)
+_OUTCOME_LIMIT = 512
+
+
+async def claim(
+    session: AsyncSession, now: datetime, limit: int, *, below_lane: int | None = None
+) -> list[QueuedMessage]:
+    """Move up to ``limit`` due rows from pending to sending and return them in send order.
+
+    Send order is (lane, not_before, id). On PostgreSQL the rows are locked with ``FOR UPDATE
+    SKIP LOCKED``, so two senders claiming at once never get the same row; SQLite allows one
+    writer at a time anyway. ``below_lane`` claims only lanes better than it (a top-up that
+    must not pull in more of what is already queued in memory).
+    """
+    due = select(OutboxMessage.id).where(
+        OutboxMessage.status == Status.PENDING, OutboxMessage.not_before <= now
+    )
+    if below_lane is not None:
+        due = due.where(OutboxMessage.lane < below_lane)
+    due = (
+        due.order_by(OutboxMessage.lane, OutboxMessage.not_before, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(await session.scalars(due))
+    if not ids:
+        return []
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(status=Status.SENDING.value, claimed_at=now)
+        .returning(*_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = [
+        QueuedMessage(
+            id=row.id,
+            chat_id=row.chat_id,
+            lane=Lane(row.lane),
+            text=row.text,
+            html=row.html,
+            disable_preview=row.disable_preview,
+            attempts=row.attempts,
+            not_before=row.not_before,
+        )
+        for row in result
+    ]
+    claimed.sort(key=lambda m: (m.lane, m.not_before, m.id))
+    return claimed
+
+
+async def record(session: AsyncSession, marks: Sequence[Mark]) -> None:
+    """Store what became of claimed rows, in one round trip per batch."""
+    if not marks:
+        return
+    rows = [
+        {
+            "row_id": m.id,
+            "new_status": m.status.value,
+            "new_attempts": m.attempts,
+            "new_outcome": m.outcome[:_OUTCOME_LIMIT],
+            "new_not_before": m.not_before,
+            "new_sent_at": m.sent_at,
+            "new_message_id": m.message_id,
+        }
+        for m in marks
+    ]
+    # A Core executemany: the ORM's bulk update by primary key measured ~90 ms per 100 rows
+    # of Python work on the event loop, which stalled sending.
+    table = cast(Table, OutboxMessage.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            status=bindparam("new_status"),
+            attempts=bindparam("new_attempts"),
+            outcome=bindparam("new_outcome"),
+            not_before=bindparam("new_not_before"),
+            sent_at=bindparam("new_sent_at"),
+            message_id=bindparam("new_message_id"),
+        )
+    )
+    connection = await session.connection()
+    for start in range(0, len(rows), _BATCH):
+        await connection.execute(statement, rows[start : start + _BATCH])
+
+
+async def release_in_flight(session: AsyncSession, *, claimed_before: datetime) -> int:
+    """Put rows left in sending (claimed before ``claimed_before``) back to pending.
+
+    Run by a sender at start: such rows were claimed by a process that died, so each may or
+    may not have reached Telegram. Returns how many: each is a possible duplicate.
+    """
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == Status.SENDING,
+            OutboxMessage.claimed_at < claimed_before,
+        )
+        .values(status=Status.PENDING.value)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def defer_chat(session: AsyncSession, chat_id: int, until: datetime) -> int:
+    """Hold a chat's pending rows until ``until`` (its rate limit or a retry); returns how many."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == Status.PENDING,
+            OutboxMessage.not_before < until,
+        )
+        .values(not_before=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def drop_chat(session: AsyncSession, chat_id: int, reason: str) -> int:
+    """Give up a chat's pending rows (it blocked or removed the bot); returns how many."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == Status.PENDING)
+        .values(status=Status.DROPPED.value, outcome=reason[:_OUTCOME_LIMIT])
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def next_pending_at(session: AsyncSession) -> datetime | None:
+    """When the earliest pending row becomes due, or None when nothing is pending."""
+    found = await session.scalar(
+        select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == Status.PENDING)
+    )
+    return found
+
+
+async def count_by_status(session: AsyncSession) -> dict[Status, int]:
+    """How many rows are in each status (every status present, zero when none)."""
+    counts = dict.fromkeys(Status, 0)
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    for status, count in rows:
+        counts[Status(status)] = int(count)
+    return counts

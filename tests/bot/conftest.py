@@ -110,6 +110,7 @@ async def harness(botapi: BotApiServer, db: Database) -> AsyncIterator[Harness]:
         database_url=db.url,
         admin_ids=frozenset({ADMIN_ID}),
         allow_private_sources=True,
+        fetch_pages=False,  # test feeds link to hosts that do not exist
     )
     application = build_application(Services(settings=settings, db=db, renderer=Renderer()))
     await application.initialize()

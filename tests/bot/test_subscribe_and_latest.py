@@ -171,7 +171,20 @@ async def test_stop_cancelled_keeps_topics(harness: Harness) -> None:
 
 async def test_commands_are_registered_at_start(harness: Harness) -> None:
     names = [c["command"] for c in harness.server.commands()]
-    assert names == ["latest", "topics", "help", "stop", "start"]
+    assert names == [
+        "latest",
+        "digest",
+        "topics",
+        "follow",
+        "following",
+        "unfollow",
+        "settings",
+        "language",
+        "languages",
+        "help",
+        "stop",
+        "start",
+    ]
 
 
 async def test_help_lists_the_commands(harness: Harness) -> None:

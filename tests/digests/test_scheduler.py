@@ -6,7 +6,7 @@ import asyncio
 
 from digests.db import Database
 from digests.ingest import make_fetcher
-from digests.scheduler import IngestScheduler
+from digests.scheduler import NewsScheduler
 from digests.settings import Settings
 from digests.store import sources as source_store
 from digests.timeutil import utcnow
@@ -17,7 +17,7 @@ from tests.support.feedserver import FeedServer
 async def test_sources_are_fetched_by_the_scheduler_and_paused_ones_are_not(db: Database) -> None:
     feeds = FeedServer(CORPUS)
     await feeds.start()
-    settings = Settings(database_url=db.url, allow_private_sources=True)
+    settings = Settings(database_url=db.url, allow_private_sources=True, fetch_pages=False)
     async with db.transaction() as session:
         live = await source_store.add_source(
             session,
@@ -37,7 +37,7 @@ async def test_sources_are_fetched_by_the_scheduler_and_paused_ones_are_not(db: 
         )
         await source_store.set_paused(session, paused, True)
     fetcher = make_fetcher(settings)
-    scheduler = IngestScheduler(db, settings, fetcher)
+    scheduler = NewsScheduler(db, settings, fetcher)
     scheduler.start()
     try:
         for _ in range(100):

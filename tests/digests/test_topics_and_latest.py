@@ -143,3 +143,22 @@ async def test_chat_ids_beyond_32_bits_are_kept(db: Database) -> None:
     supergroup = ChatRef(-1001234567890123, ChatKind.SUPERGROUP, "Big group")
     await subscriptions.register_chat(db, supergroup, SETTINGS, now=NOW)
     assert await subscriptions.topic_choices(db, supergroup.id) == []
+
+
+async def test_latest_keeps_to_the_chat_languages_and_unknown_ones(db: Database) -> None:
+    from digests.chat_languages import set_languages
+    from digests.models import Article as ArticleRow
+
+    syria, _ = await topics.add_topic(db, "Syria", "syria, سوريا", now=NOW)
+    ids = await add_articles(db, ["Syria in English", "سوريا بالعربية", "Syria unknown"])
+    async with db.transaction() as session:
+        for article_id, language in zip(ids, ["en", "ar", None], strict=True):
+            row = await session.get(ArticleRow, article_id)
+            assert row is not None
+            row.language = language
+    await subscriptions.toggle_topic(db, ALICE, syria.id, SETTINGS, now=NOW)
+    await set_languages(db, ALICE.id, ["ar"], now=NOW)
+    titles = [h.title for h in (await latest_headlines(db, ALICE.id)).headlines]
+    assert titles == ["Syria unknown", "سوريا بالعربية"]
+    await set_languages(db, ALICE.id, None, now=NOW)
+    assert len((await latest_headlines(db, ALICE.id)).headlines) == 3

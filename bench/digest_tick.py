@@ -1,0 +1,327 @@
+"""Benchmark the digest tick: 100,000 due chats over 10,000 articles and 50 topics.
+
+Seeds a fresh database with bulk inserts (timed apart), then runs one tick in a fresh process
+so its peak RSS is the tick's own (interpreter and libraries included), and prints the figures.
+
+    .venv/bin/python bench/digest_tick.py                       # SQLite, a temp file
+    .venv/bin/python bench/digest_tick.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+On PostgreSQL it creates and drops its own database next to the one named in the URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from digests import migrate  # noqa: E402
+from digests.db import Database  # noqa: E402
+from digests.models import (  # noqa: E402
+    Article,
+    ArticleTopic,
+    Chat,
+    DigestEdition,
+    OutboxMessage,
+    Source,
+    Subscription,
+    Topic,
+)
+
+NOW = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
+# Where chats live: digest times are set so that every chat is due at NOW (the worst minute).
+ZONES = [
+    "Asia/Baghdad",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Asia/Dubai",
+    "UTC",
+]
+WORDS = [
+    "syria",
+    "iraq",
+    "border",
+    "oil",
+    "talks",
+    "election",
+    "market",
+    "storm",
+    "match",
+    "final",
+    "court",
+    "minister",
+    "protest",
+    "deal",
+    "bank",
+    "rates",
+    "drought",
+    "harvest",
+    "summit",
+    "strike",
+    "aid",
+    "vote",
+]
+
+
+def _title(rng: random.Random, n: int) -> str:
+    words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14)))
+    return f"{n}: {words.capitalize()} & more <news>"
+
+
+async def seed(url: str, chats: int, articles: int, topics: int, rng: random.Random) -> None:
+    db = Database(url)
+    try:
+        await _seed(db, chats, articles, topics, rng)
+    finally:
+        await db.close()
+
+
+async def _insert(db: Database, model: Any, rows: list[dict[str, Any]], chunk: int) -> None:
+    for start in range(0, len(rows), chunk):
+        async with db.transaction() as session:
+            await session.execute(insert(model), rows[start : start + chunk])
+
+
+async def _seed(db: Database, chats: int, articles: int, topics: int, rng: random.Random) -> None:
+    created = NOW - timedelta(days=30)
+    await _insert(
+        db,
+        Topic,
+        [
+            {
+                "id": t,
+                "name": f"Topic {t:02d}",
+                "name_key": f"topic {t:02d}",
+                "keywords": [f"k{t}"],
+                "exclude": [],
+                "created_at": created,
+                "updated_at": created,
+            }
+            for t in range(1, topics + 1)
+        ],
+        5000,
+    )
+    await _insert(
+        db,
+        Source,
+        [
+            {
+                "id": s,
+                "url": f"https://source{s}.example/feed",
+                "name": f"Source {s} & Co",
+                "kind": "feed",
+                "fetch_interval": 900,
+                "paused": False,
+                "consecutive_failures": 0,
+                "created_at": created,
+            }
+            for s in range(1, 201)
+        ],
+        5000,
+    )
+    # Topic popularity is skewed (a few big topics, a long tail), as with real news.
+    weights = [1 / (rank**0.8) for rank in range(1, topics + 1)]
+    article_rows: list[dict[str, Any]] = []
+    match_rows: list[dict[str, Any]] = []
+    story = 0
+    for a in range(1, articles + 1):
+        seen = NOW - timedelta(seconds=rng.uniform(0, 30 * 3600))
+        sort_at = seen - timedelta(minutes=rng.uniform(0, 90))
+        story_id = None
+        if rng.random() < 0.3:  # a third of articles are one of several reports of a story
+            story_id = story // 3 + 1
+            story += 1
+        article_rows.append(
+            {
+                "id": a,
+                "source_id": rng.randint(1, 200),
+                "guid": f"g{a}",
+                "url": f"https://news.example/{a}?utm=x&id={a}",
+                "title": _title(rng, a),
+                "summary": " ".join(rng.choice(WORDS) for _ in range(60)),
+                "text": "",
+                "lead": "",
+                "published_at": sort_at,
+                "first_seen_at": seen,
+                "sort_at": sort_at,
+                "story_id": story_id,
+            }
+        )
+        matched = set(rng.choices(range(1, topics + 1), weights, k=rng.choice((1, 1, 1, 2, 2, 3))))
+        for t in matched:
+            match_rows.append(
+                {
+                    "article_id": a,
+                    "topic_id": t,
+                    "strength": float(rng.choice((1, 2, 3, 3, 4, 5, 6))),
+                    "matched": f"k{t}",
+                    "sort_at": sort_at,
+                }
+            )
+    await _insert(db, Article, article_rows, 2000)
+    await _insert(db, ArticleTopic, match_rows, 5000)
+
+    chat_rows: list[dict[str, Any]] = []
+    sub_rows: list[dict[str, Any]] = []
+    for c in range(1, chats + 1):
+        zone = rng.choice(ZONES)
+        # Digest time 0, 15 or 30 minutes before NOW in the chat's zone: all due, a few slots.
+        slot = NOW - timedelta(minutes=rng.choice((0, 15, 30)))
+        digest_time = slot.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+        had_one = rng.random() < 0.8
+        chat_rows.append(
+            {
+                "id": c,
+                "kind": "private",
+                "title": f"Chat {c}",
+                "language": "en",
+                "timezone": zone,
+                "digest_time": digest_time,
+                "frequency": "daily",
+                "weekly_day": 0,
+                "max_items": rng.choice((5, 10, 10, 10, 15)),
+                "notify_empty": rng.random() < 0.1,
+                "active": True,
+                "last_digest_at": slot - timedelta(days=1) if had_one else None,
+                "next_digest_at": slot,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+        for t in rng.sample(range(1, topics + 1), rng.randint(1, 5)):
+            sub_rows.append({"chat_id": c, "topic_id": t, "created_at": created})
+    await _insert(db, Chat, chat_rows, 5000)
+    await _insert(db, Subscription, sub_rows, 10000)
+
+
+async def _tick(url: str, batch_size: int) -> dict[str, Any]:
+    from digests.editions import run_tick
+    from digests.render import Renderer
+
+    db = Database(url)
+    try:
+        started, cpu = time.perf_counter(), _cpu()
+        report = await run_tick(
+            db, Renderer(), now=NOW, catch_up=timedelta(hours=6), batch_size=batch_size
+        )
+        elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
+        async with db.transaction() as session:
+            rows = await session.scalar(select(func.count()).select_from(OutboxMessage))
+            editions = await session.scalar(select(func.count()).select_from(DigestEdition))
+            chars = await session.scalar(select(func.sum(func.length(OutboxMessage.text))))
+    finally:
+        await db.close()
+    return {
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "summary": report.summary(),
+        "messages": report.messages,
+        "outbox_rows": rows,
+        "editions": editions,
+        "avg_chars": (chars or 0) / max(rows or 1, 1),
+    }
+
+
+def _cpu() -> float:
+    # Every thread of this process (aiosqlite runs SQLite in one): comparable on a busy machine.
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _pg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def _pg(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(_pg_dsn(url))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--chats", type=int, default=100_000)
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--topics", type=int, default=50)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--tick-only", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.tick_only:  # the child process: one tick, figures as JSON
+        print(json.dumps(asyncio.run(_tick(args.tick_only, args.batch_size))))
+        return
+
+    cleanup: Any = None
+    if args.database_url and args.database_url.startswith("postgresql"):
+        name = f"newsbot_bench_{os.getpid()}"
+        admin = args.database_url
+        asyncio.run(_pg(admin, f'CREATE DATABASE "{name}"'))
+        url = f"{admin.rsplit('/', 1)[0]}/{name}"
+
+        def cleanup() -> None:
+            asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+        engine = "PostgreSQL"
+    else:
+        folder = tempfile.mkdtemp(prefix="newsbot-bench-")
+        url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
+        engine = "SQLite"
+
+        def cleanup() -> None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    try:
+        migrate.upgrade(url)
+        started = time.perf_counter()
+        asyncio.run(seed(url, args.chats, args.articles, args.topics, random.Random(args.seed)))
+        seeded = time.perf_counter() - started
+        child = subprocess.run(
+            [sys.executable, __file__, "--tick-only", url, "--batch-size", str(args.batch_size)],
+            capture_output=True,
+            text=True,
+        )
+        if child.returncode:
+            sys.exit(f"the tick failed:\n{child.stderr}")
+        figures = json.loads(child.stdout.strip().splitlines()[-1])
+    finally:
+        if cleanup is not None:
+            cleanup()
+    print(f"engine: {engine}   chats: {args.chats:,}   articles: {args.articles:,}   "
+          f"topics: {args.topics}   batch: {args.batch_size}")  # fmt: skip
+    print(f"seeding (bulk inserts, not part of the tick): {seeded:.1f} s")
+    print(f"tick: {figures['seconds']:.1f} s wall, {figures['cpu_seconds']:.1f} s CPU   "
+          f"peak RSS of the tick process: {figures['peak_rss_mb']:.0f} MB")  # fmt: skip
+    print(f"  {figures['summary']}")
+    print(f"  outbox rows: {figures['outbox_rows']:,}   editions: {figures['editions']:,}   "
+          f"avg message: {figures['avg_chars']:.0f} chars")  # fmt: skip
+    print(f"  {args.chats / figures['seconds']:,.0f} chats/s")
+
+
+if __name__ == "__main__":
+    main()

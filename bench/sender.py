@@ -1,0 +1,124 @@
+"""Benchmark of the outbox sender: sustained rate, 429s and the busiest second, as Telegram sees it.
+
+A real ``newsbot deliver`` process drains N queued messages (one per private chat, so only the
+bot-wide ceiling binds) into the test Bot API server running in this process, which records
+when it accepted each call and refuses (429) anything over its own limit.
+
+    .venv/bin/python bench/sender.py                    # 5,000 at SEND_RATE=25, server limit 30
+    .venv/bin/python bench/sender.py --messages 500     # a quicker look
+    .venv/bin/python bench/sender.py --ceiling          # also: the highest rate, limit off
+    .venv/bin/python bench/sender.py --database-url postgresql+asyncpg://postgres@127.0.0.1/x
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from digests import migrate  # noqa: E402
+from digests.db import Database  # noqa: E402
+from digests.models import Base  # noqa: E402
+from digests.store import outbox  # noqa: E402
+from digests.store.outbox import Lane, OutboxDraft  # noqa: E402
+from digests.timeutil import utcnow  # noqa: E402
+from tests.support.botapi import BotApiServer  # noqa: E402
+
+
+async def _reset(url: str, messages: int) -> None:
+    await asyncio.to_thread(migrate.upgrade, url)
+    db = Database(url)
+    try:
+        async with db.transaction() as session:
+            for table in reversed(Base.metadata.sorted_tables):
+                await session.execute(text(f"DELETE FROM {table.name}"))
+            drafts = [
+                OutboxDraft(f"bench-{i}", 1_000_000 + i, Lane.DIGEST, f"<b>Digest</b> {i}")
+                for i in range(messages)
+            ]
+            await outbox.enqueue(session, drafts, utcnow())
+    finally:
+        await db.close()
+
+
+async def run(url: str, messages: int, rate: float, server_limit: float | None) -> dict[str, float]:
+    """Queue ``messages``, drain them with one sender process; the figures as the server saw."""
+    await _reset(url, messages)
+    async with BotApiServer() as server:
+        server.rate_limit(server_limit)
+        env = {
+            **os.environ,
+            "BOT_TOKEN": server.token,
+            "BOT_API_URL": server.base_url,
+            "DATABASE_URL": url,
+            "SEND_RATE": str(rate),
+            "LOG_LEVEL": "WARNING",
+        }
+        started = time.monotonic()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "deliver", cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await process.communicate()
+        elapsed = time.monotonic() - started
+        if process.returncode != 0:
+            raise SystemExit(f"sender failed: {out.decode()}")
+        calls = server.calls_of("sendMessage")
+        accepted = sorted(c.at for c in calls if c.ok)
+        span = accepted[-1] - accepted[0] if len(accepted) > 1 else float("nan")
+        return {
+            "messages": len(accepted),
+            "sustained": (len(accepted) - 1) / span,
+            "span": span,
+            "elapsed": elapsed,
+            "refused_429": sum(1 for c in calls if c.status == 429),
+            "max_window": server.accepted_per_second_windows(),
+            "unique_chats": len({c.chat_id for c in calls if c.ok}),
+        }
+
+
+def _show(title: str, rate: float, f: dict[str, float]) -> None:
+    print(f"\n{title}")
+    print(f"  delivered            {f['messages']:.0f} to {f['unique_chats']:.0f} chats")
+    share = f["sustained"] / rate
+    print(f"  sustained rate       {f['sustained']:.2f} msg/s = {share:.1%} of {rate:g}")
+    print(f"  first to last send   {f['span']:.1f} s (process start to exit {f['elapsed']:.1f} s)")
+    print(f"  429 answers          {f['refused_429']:.0f}")
+    print(f"  busiest 1 s window   {f['max_window']:.0f} (ceiling {rate:g})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=25.0, help="SEND_RATE (default 25)")
+    parser.add_argument("--server-limit", type=float, default=30.0)
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--ceiling", action="store_true", help="also run at SEND_RATE=1000")
+    parser.add_argument("--ceiling-messages", type=int, default=20000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
+        print(f"database: {url.split('@')[-1]}")
+        figures = asyncio.run(run(url, args.messages, args.rate, args.server_limit))
+        _show(
+            f"SEND_RATE={args.rate:g}, server limit {args.server_limit:g}/s, "
+            f"{args.messages} messages",
+            args.rate,
+            figures,
+        )
+        if args.ceiling:
+            top = asyncio.run(run(url, args.ceiling_messages, 1000.0, None))
+            _show(f"SEND_RATE=1000, server limit off, {args.ceiling_messages} messages", 1000, top)
+
+
+if __name__ == "__main__":
+    main()

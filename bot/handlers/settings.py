@@ -1,0 +1,234 @@
+"""/settings: the chat's digest time, zone, frequency and size, changed by buttons or typed answers.
+
+Buttons edit the settings message in place. "Type a time…", "Change time zone…" and "Type a
+number…" open a prompt: the chat's next text message (in groups, from the admin who pressed)
+is taken as the answer. The open prompt lives in ``chat_data`` with a deadline, and
+:func:`on_answer` runs in a handler group before the others, so text that answers nothing goes
+on to the usual handlers (and the "I didn't get that" hint) untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from telegram import CallbackQuery, ForceReply, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot import settings_keyboards as kb
+from bot.filters import can_manage_chat
+from bot.handlers.replies import reply
+from bot.services import chat_ref, services
+from digests.chat_settings import (
+    Change,
+    ChatSettings,
+    change_settings,
+    get_settings,
+    max_items_from_text,
+    settings_view,
+    time_from_text,
+    zone_from_text,
+)
+from digests.errors import InvalidInput
+from digests.timeutil import utcnow
+
+ANSWER_TIMEOUT = timedelta(minutes=10)
+_PENDING = "settings.pending"
+_PARSERS: dict[kb.Prompt, Callable[[str], Change]] = {
+    kb.Prompt.TIME: time_from_text,
+    kb.Prompt.ZONE: zone_from_text,
+    kb.Prompt.ITEMS: max_items_from_text,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAnswer:
+    """A prompt waiting for its typed answer."""
+
+    prompt: kb.Prompt
+    user_id: int | None  # who must answer; None in channels, whose posts have no sender
+    expires_at: datetime
+
+    def accepts(self, user_id: int | None, now: datetime) -> bool:
+        """Whether a message from ``user_id`` at ``now`` answers this prompt."""
+        return now < self.expires_at and (self.user_id is None or self.user_id == user_id)
+
+
+async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the chat's settings with the buttons that change them."""
+    svc = services(context)
+    current = await get_settings(svc.db, chat_ref(update), svc.settings, now=utcnow())
+    await reply(update, context, _text(context, current), kb.settings_keyboard(current))
+
+
+async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show a part of the settings, open a prompt, or save a change; admins only in groups."""
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    action = kb.decode(query.data)
+    if action is None:
+        await query.answer("This button has expired.")
+        return
+    if not await can_manage_chat(update, context):
+        await query.answer(svc.renderer.render("group_admins_only"), show_alert=True)
+        return
+    ref = chat_ref(update)
+    match action:
+        case kb.ShowView(view):
+            current = await get_settings(svc.db, ref, svc.settings, now=utcnow())
+            await query.answer()
+            await _edit(query, context, current, view)
+        case kb.AskFor(prompt):
+            await query.answer()
+            await _ask(update, context, prompt)
+        case change:
+            current = await change_settings(svc.db, ref, change, svc.settings, now=utcnow())
+            await query.answer(_toast(context, change, current))
+            await _edit(query, context, current, kb.View.MAIN)
+
+
+async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Take a text message as the answer to an open prompt; without one, let it go on.
+
+    An invalid answer gets a one-line error and the prompt stays open. Raises
+    ApplicationHandlerStop once the message is handled, so no later handler sees it.
+    """
+    message = update.effective_message
+    pending = _pending(context)
+    if message is None or message.text is None or pending is None:
+        return
+    now = utcnow()
+    if now >= pending.expires_at:
+        _close(context)
+        return
+    if not pending.accepts(_sender_id(update), now):
+        return  # someone else in the group talking; the prompt waits for the admin
+    svc = services(context)
+    if not await can_manage_chat(update, context):
+        _close(context)
+        await reply(update, context, svc.renderer.render("group_admins_only"))
+        raise ApplicationHandlerStop
+    try:
+        change = _PARSERS[pending.prompt](message.text)
+    except InvalidInput as exc:
+        await _answer_again(message, context, str(exc))
+        raise ApplicationHandlerStop from None
+    current = await change_settings(svc.db, chat_ref(update), change, svc.settings, now=now)
+    _close(context)
+    note = _toast(context, change, current)
+    await reply(update, context, _text(context, current, note=note), kb.settings_keyboard(current))
+    raise ApplicationHandlerStop
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Close an open prompt without changing anything."""
+    pending = _pending(context)
+    mine = pending is not None and pending.accepts(_sender_id(update), utcnow())
+    if mine:
+        _close(context)
+    await reply(
+        update, context, services(context).renderer.render("settings_cancelled", pending=mine)
+    )
+
+
+async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, prompt: kb.Prompt) -> None:
+    query = update.callback_query
+    assert query is not None
+    user = query.from_user
+    channel = _is_channel(update)
+    context.chat_data[_PENDING] = PendingAnswer(  # type: ignore[index]
+        prompt=prompt,
+        user_id=None if channel else user.id,
+        expires_at=utcnow() + ANSWER_TIMEOUT,
+    )
+    chat = update.effective_chat
+    group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    html = services(context).renderer.render(
+        "settings_prompt",
+        prompt=prompt.value,
+        user_id=user.id if group else None,
+        name=user.first_name,
+    )
+    # A bot in privacy mode sees only the group messages that reply to it: ForceReply opens
+    # such a reply, and ``selective`` offers it to the mentioned admin alone. Channels have
+    # no reply field to force.
+    await _send_prompt(update, context, html, force_reply=not channel)
+
+
+async def _send_prompt(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, html: str, *, force_reply: bool
+) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    message = update.effective_message
+    thread = message.message_thread_id if message is not None and message.is_topic_message else None
+    await context.bot.send_message(
+        chat.id,
+        html,
+        reply_markup=ForceReply(selective=True) if force_reply else None,
+        message_thread_id=thread,
+    )
+
+
+async def _answer_again(message: Message, context: ContextTypes.DEFAULT_TYPE, error: str) -> None:
+    html = services(context).renderer.render("settings_invalid", message=error)
+    markup = None if message.chat.type == ChatType.CHANNEL else ForceReply(selective=True)
+    await message.reply_text(html, reply_markup=markup)
+
+
+def _pending(context: ContextTypes.DEFAULT_TYPE) -> PendingAnswer | None:
+    found = (context.chat_data or {}).get(_PENDING)
+    return found if isinstance(found, PendingAnswer) else None
+
+
+def _close(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.chat_data is not None:
+        context.chat_data.pop(_PENDING, None)
+
+
+def _sender_id(update: Update) -> int | None:
+    """Who sent the update; None in channels, where posts carry no user."""
+    user = update.effective_user
+    return None if _is_channel(update) or user is None else user.id
+
+
+def _is_channel(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.CHANNEL
+
+
+def _text(
+    context: ContextTypes.DEFAULT_TYPE,
+    current: ChatSettings,
+    view: kb.View = kb.View.MAIN,
+    note: str | None = None,
+) -> str:
+    return services(context).renderer.render(
+        "settings", v=settings_view(current), view=view.value, note=note
+    )
+
+
+def _toast(context: ContextTypes.DEFAULT_TYPE, change: Change, current: ChatSettings) -> str:
+    return services(context).renderer.render(
+        "settings_toast", what=change.kind, v=settings_view(current)
+    )
+
+
+async def _edit(
+    query: CallbackQuery,
+    context: ContextTypes.DEFAULT_TYPE,
+    current: ChatSettings,
+    view: kb.View,
+) -> None:
+    try:
+        await query.edit_message_text(
+            _text(context, current, view), reply_markup=kb.settings_keyboard(current, view)
+        )
+    except BadRequest as exc:
+        # A double tap leaves nothing to change; Telegram reports that as an error.
+        if "not modified" not in exc.message.lower():
+            raise

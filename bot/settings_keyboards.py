@@ -1,0 +1,244 @@
+"""The /settings keyboards and their callback data, with a codec that rejects anything malformed.
+
+Callback data comes back from clients and can be forged, so :func:`decode` parses and
+range-checks every field, and what it returns for a change is the domain's own validated value
+(``digests.chat_settings.Change``). The handler checks permission again on every press.
+
+Data layout (all under ``set:``, far below Telegram's 64 bytes)::
+
+    set:v:<view>        show a view: m(ain) t(ime) f(requency) d(ay) n(umber of items)
+    set:ask:<prompt>    ask for a typed answer: t(ime) z(one) n(umber)
+    set:t:<HHMM>        set the time
+    set:f:<frequency>   daily | weekdays | off;  set:f:weekly:<0-6>
+    set:n:<1-30>        set the maximum items
+    set:e:<0|1>         note when nothing is new: off | on
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from digests.chat_settings import (
+    WEEKDAY_NAMES,
+    Change,
+    ChatSettings,
+    SetFrequency,
+    SetMaxItems,
+    SetNotifyEmpty,
+    SetTime,
+    SetZone,
+)
+from digests.errors import InvalidInput
+from digests.schedule import Frequency
+
+PREFIX = "set:"
+COMMON_TIMES = tuple(time(hour) for hour in (6, 7, 8, 9, 12, 18, 21))
+ITEM_CHOICES = (5, 10, 15, 20, 30)
+_MARK = "✓ "
+
+
+class View(enum.StrEnum):
+    """Which part of the settings the keyboard shows."""
+
+    MAIN = "main"
+    TIME = "time"
+    FREQUENCY = "frequency"
+    WEEKDAY = "weekday"
+    ITEMS = "items"
+
+
+class Prompt(enum.StrEnum):
+    """What a typed answer is taken as."""
+
+    TIME = "time"
+    ZONE = "zone"
+    ITEMS = "items"
+
+
+@dataclass(frozen=True, slots=True)
+class ShowView:
+    """Edit the settings message to show ``view``."""
+
+    view: View
+
+
+@dataclass(frozen=True, slots=True)
+class AskFor:
+    """Ask for a typed answer; the chat's next text is taken as it."""
+
+    prompt: Prompt
+
+
+Action = ShowView | AskFor | Change
+
+_VIEW_CODES = {
+    View.MAIN: "m",
+    View.TIME: "t",
+    View.FREQUENCY: "f",
+    View.WEEKDAY: "d",
+    View.ITEMS: "n",
+}
+_PROMPT_CODES = {Prompt.TIME: "t", Prompt.ZONE: "z", Prompt.ITEMS: "n"}
+_VIEWS = {code: view for view, code in _VIEW_CODES.items()}
+_PROMPTS = {code: prompt for prompt, code in _PROMPT_CODES.items()}
+_SIMPLE_FREQUENCIES = {
+    "daily": Frequency.DAILY,
+    "weekdays": Frequency.WEEKDAYS,
+    "off": Frequency.OFF,
+}
+
+
+def encode(action: Action) -> str:
+    """Callback data for ``action``; ValueError for a change no button makes (a zone)."""
+    match action:
+        case ShowView(view):
+            return f"{PREFIX}v:{_VIEW_CODES[view]}"
+        case AskFor(prompt):
+            return f"{PREFIX}ask:{_PROMPT_CODES[prompt]}"
+        case SetTime(at):
+            return f"{PREFIX}t:{at:%H%M}"
+        case SetFrequency(Frequency.WEEKLY, day):
+            return f"{PREFIX}f:weekly:{day}"
+        case SetFrequency(frequency, _):
+            return f"{PREFIX}f:{frequency.value}"
+        case SetMaxItems(count):
+            return f"{PREFIX}n:{count}"
+        case SetNotifyEmpty(enabled):
+            return f"{PREFIX}e:{int(enabled)}"
+        case SetZone():
+            raise ValueError("time zones are typed, never sent as callback data")
+
+
+def decode(data: str | None) -> Action | None:
+    """The action in callback ``data``, or None when it is not one we made."""
+    if not data or len(data) > 64 or not data.isascii() or not data.startswith(PREFIX):
+        return None
+    try:
+        return _decode(data.removeprefix(PREFIX).split(":"))
+    except InvalidInput:
+        return None
+
+
+def _decode(parts: list[str]) -> Action | None:
+    match parts:
+        case ["v", code] if code in _VIEWS:
+            return ShowView(_VIEWS[code])
+        case ["ask", code] if code in _PROMPTS:
+            return AskFor(_PROMPTS[code])
+        case ["t", hhmm] if re.fullmatch(r"([01][0-9]|2[0-3])[0-5][0-9]", hhmm):
+            return SetTime(time(int(hhmm[:2]), int(hhmm[2:])))
+        case ["f", name] if name in _SIMPLE_FREQUENCIES:
+            return SetFrequency(_SIMPLE_FREQUENCIES[name])
+        case ["f", "weekly", day] if re.fullmatch(r"[0-6]", day):
+            return SetFrequency(Frequency.WEEKLY, int(day))
+        case ["n", count] if re.fullmatch(r"[1-9][0-9]?", count):
+            return SetMaxItems(int(count))  # SetMaxItems range-checks 1..30
+        case ["e", flag] if flag in {"0", "1"}:
+            return SetNotifyEmpty(flag == "1")
+    return None
+
+
+def settings_keyboard(settings: ChatSettings, view: View = View.MAIN) -> InlineKeyboardMarkup:
+    """The buttons for ``view``, the current choice marked with a check."""
+    rows = _ROWS[view](settings)
+    if view is not View.MAIN:
+        rows.append([_button("‹ Back", ShowView(View.MAIN))])
+    return InlineKeyboardMarkup(rows)
+
+
+Rows = list[list[InlineKeyboardButton]]
+
+
+def _main_rows(settings: ChatSettings) -> Rows:
+    frequency = {
+        Frequency.DAILY: "Daily",
+        Frequency.WEEKDAYS: "Weekdays",
+        Frequency.WEEKLY: f"Weekly, {WEEKDAY_NAMES[settings.weekly_day][:3]}",
+        Frequency.OFF: "Off",
+    }[settings.frequency]
+    note = (
+        "🔔 Note when nothing is new: on"
+        if settings.notify_empty
+        else "🔕 Note when nothing is new: off"
+    )
+    return [
+        [
+            _button(f"⏰ Time {settings.digest_time:%H:%M}", ShowView(View.TIME)),
+            _button("🌍 Change time zone…", AskFor(Prompt.ZONE)),
+        ],
+        [
+            _button(f"📅 {frequency}", ShowView(View.FREQUENCY)),
+            _button(f"🔢 {settings.max_items} items", ShowView(View.ITEMS)),
+        ],
+        [_button(note, SetNotifyEmpty(not settings.notify_empty))],
+    ]
+
+
+def _time_rows(settings: ChatSettings) -> Rows:
+    buttons = [
+        _button(_marked(f"{at:%H:%M}", at == settings.digest_time), SetTime(at))
+        for at in COMMON_TIMES
+    ]
+    return [buttons[:4], buttons[4:], [_button("Type a time…", AskFor(Prompt.TIME))]]
+
+
+def _frequency_rows(settings: ChatSettings) -> Rows:
+    current = settings.frequency
+    return [
+        [
+            _button(_marked("Daily", current is Frequency.DAILY), SetFrequency(Frequency.DAILY)),
+            _button(
+                _marked("Weekdays", current is Frequency.WEEKDAYS),
+                SetFrequency(Frequency.WEEKDAYS),
+            ),
+        ],
+        [
+            _button(_marked("Weekly…", current is Frequency.WEEKLY), ShowView(View.WEEKDAY)),
+            _button(_marked("Off", current is Frequency.OFF), SetFrequency(Frequency.OFF)),
+        ],
+    ]
+
+
+def _weekday_rows(settings: ChatSettings) -> Rows:
+    weekly = settings.frequency is Frequency.WEEKLY
+    return [
+        [
+            _button(
+                _marked(name[:3], weekly and day == settings.weekly_day),
+                SetFrequency(Frequency.WEEKLY, day),
+            )
+            for day, name in enumerate(WEEKDAY_NAMES)
+        ]
+    ]
+
+
+def _items_rows(settings: ChatSettings) -> Rows:
+    return [
+        [
+            _button(_marked(str(count), count == settings.max_items), SetMaxItems(count))
+            for count in ITEM_CHOICES
+        ],
+        [_button("Type a number…", AskFor(Prompt.ITEMS))],
+    ]
+
+
+_ROWS = {
+    View.MAIN: _main_rows,
+    View.TIME: _time_rows,
+    View.FREQUENCY: _frequency_rows,
+    View.WEEKDAY: _weekday_rows,
+    View.ITEMS: _items_rows,
+}
+
+
+def _marked(label: str, current: bool) -> str:
+    return _MARK + label if current else label
+
+
+def _button(label: str, action: Action) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=encode(action))

@@ -1,0 +1,244 @@
+"""Per-chat digest settings: read them as a frozen value, change one at a time, keep the schedule.
+
+Values reach this module from callback data and typed answers, both of which a client can forge,
+so every change is a frozen value that validates itself on construction (``InvalidInput`` with a
+message a user can act on). A change is saved in its own unit of work; when it moves the
+schedule (time, zone, frequency, weekly day) ``Chat.next_digest_at`` is recomputed with
+:func:`digests.schedule.next_slot`, so the scheduler's minute tick stays one indexed query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.db import Database
+from digests.errors import InvalidInput
+from digests.models import Chat
+from digests.schedule import (
+    DigestSchedule,
+    Frequency,
+    next_slot,
+    parse_digest_time,
+    resolve_timezone,
+)
+from digests.settings import Settings
+from digests.store import chats as chat_store
+from digests.types import ChatRef
+
+MIN_ITEMS = 1
+MAX_ITEMS = 30
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_ZONE_COLUMN = 64  # chats.timezone is String(64)
+_ITEMS_EXPECTED = f"send a whole number from {MIN_ITEMS} to {MAX_ITEMS}, e.g. 12"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """A chat's digest settings as stored, with the next digest computed for ``now``."""
+
+    chat_id: int
+    timezone: str
+    digest_time: time
+    frequency: Frequency
+    weekly_day: int
+    max_items: int
+    notify_empty: bool
+    next_digest_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsView:
+    """Settings as a template shows them: strings prepared, nothing left to decide."""
+
+    time: str
+    timezone: str
+    frequency: str
+    weekday: str
+    max_items: int
+    notify_empty: bool
+    next_digest: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetTime:
+    """Send the digest at this local time of day (whole minutes)."""
+
+    kind: ClassVar[str] = "time"
+    at: time
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is not None or self.at.second or self.at.microsecond:
+            raise InvalidInput("a digest time is a local time in whole minutes, e.g. 07:30")
+
+
+@dataclass(frozen=True, slots=True)
+class SetZone:
+    """Read the digest time in this IANA zone."""
+
+    kind: ClassVar[str] = "zone"
+    zone: str
+
+    def __post_init__(self) -> None:
+        if len(self.zone) > _ZONE_COLUMN:
+            raise InvalidInput("that time zone name is too long")
+        try:
+            ZoneInfo(self.zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"unknown time zone {self.zone!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class SetFrequency:
+    """Digests daily, on weekdays, weekly on ``weekly_day`` (0 = Monday), or off.
+
+    ``weekly_day`` is required for weekly and ignored (the stored day is kept) otherwise.
+    """
+
+    kind: ClassVar[str] = "frequency"
+    frequency: Frequency
+    weekly_day: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.weekly_day is not None and not (
+            isinstance(self.weekly_day, int) and 0 <= self.weekly_day <= 6
+        ):
+            raise InvalidInput("pick a day from Monday to Sunday")
+        if self.frequency is Frequency.WEEKLY and self.weekly_day is None:
+            raise InvalidInput("a weekly digest needs a day, Monday to Sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class SetMaxItems:
+    """Put at most ``count`` items (1 to 30) in one digest."""
+
+    kind: ClassVar[str] = "max_items"
+    count: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.count, bool) or not MIN_ITEMS <= self.count <= MAX_ITEMS:
+            raise InvalidInput(_ITEMS_EXPECTED)
+
+
+@dataclass(frozen=True, slots=True)
+class SetNotifyEmpty:
+    """Whether to send a short note when a digest would be empty."""
+
+    kind: ClassVar[str] = "notify_empty"
+    enabled: bool
+
+
+Change = SetTime | SetZone | SetFrequency | SetMaxItems | SetNotifyEmpty
+
+
+def time_from_text(text: str) -> SetTime:
+    """The change a typed time asks for: ``HH:MM``, ``H:MM`` or a bare hour; else InvalidInput."""
+    return SetTime(parse_digest_time(text))
+
+
+def zone_from_text(text: str) -> SetZone:
+    """The change a typed zone asks for: an IANA name or a city; InvalidInput with suggestions."""
+    return SetZone(resolve_timezone(text))
+
+
+def max_items_from_text(text: str) -> SetMaxItems:
+    """The change a typed count asks for; InvalidInput unless it is a whole number 1 to 30."""
+    value = text.strip()
+    if not re.fullmatch(r"[0-9]{1,3}", value):
+        raise InvalidInput(f"{value[:20]!r} is not a number; {_ITEMS_EXPECTED}")
+    return SetMaxItems(int(value))
+
+
+async def get_settings(
+    db: Database, chat: ChatRef, defaults: Settings, *, now: datetime
+) -> ChatSettings:
+    """The chat's settings, registering it with the defaults if it is new."""
+    async with db.transaction() as session:
+        row = await _registered(session, chat, defaults, now)
+        return _settings_of(row, now)
+
+
+async def change_settings(
+    db: Database, chat: ChatRef, change: Change, defaults: Settings, *, now: datetime
+) -> ChatSettings:
+    """Save one change at once and return the settings as they are now.
+
+    A change to time, zone, frequency or weekly day recomputes ``next_digest_at`` (None when
+    digests are off); the others leave it alone.
+    """
+    async with db.transaction() as session:
+        row = await _registered(session, chat, defaults, now)
+        match change:
+            case SetTime(at):
+                row.digest_time = f"{at:%H:%M}"
+            case SetZone(zone):
+                row.timezone = zone
+            case SetFrequency(frequency, weekly_day):
+                row.frequency = frequency.value
+                if weekly_day is not None:
+                    row.weekly_day = weekly_day
+            case SetMaxItems(count):
+                row.max_items = count
+            case SetNotifyEmpty(enabled):
+                row.notify_empty = enabled
+        if not isinstance(change, SetMaxItems | SetNotifyEmpty):
+            row.next_digest_at = next_slot(_schedule_of(row), now)
+        row.updated_at = now
+        return _settings_of(row, now)
+
+
+def settings_view(settings: ChatSettings) -> SettingsView:
+    """Prepare ``settings`` for a template; the next digest reads as "Tue 25 Nov, 08:00"."""
+    upcoming = None
+    if settings.next_digest_at is not None:
+        local = settings.next_digest_at.astimezone(ZoneInfo(settings.timezone))
+        upcoming = f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    return SettingsView(
+        time=f"{settings.digest_time:%H:%M}",
+        timezone=settings.timezone,
+        frequency=settings.frequency.value,
+        weekday=WEEKDAY_NAMES[settings.weekly_day],
+        max_items=settings.max_items,
+        notify_empty=settings.notify_empty,
+        next_digest=upcoming,
+    )
+
+
+async def _registered(
+    session: AsyncSession, chat: ChatRef, defaults: Settings, now: datetime
+) -> Chat:
+    row, _ = await chat_store.upsert_chat(
+        session,
+        chat,
+        default_timezone=defaults.default_timezone,
+        default_digest_time=defaults.default_digest_time,
+        now=now,
+    )
+    return row
+
+
+def _schedule_of(row: Chat) -> DigestSchedule:
+    return DigestSchedule.from_columns(
+        row.timezone, row.digest_time, row.frequency, row.weekly_day, row.last_digest_at
+    )
+
+
+def _settings_of(row: Chat, now: datetime) -> ChatSettings:
+    schedule = _schedule_of(row)
+    # Computed afresh rather than read from next_digest_at, which the scheduler may not have
+    # advanced yet when the last slot was just delivered.
+    return ChatSettings(
+        chat_id=row.id,
+        timezone=schedule.timezone,
+        digest_time=schedule.digest_time,
+        frequency=schedule.frequency,
+        weekly_day=schedule.weekly_day,
+        max_items=row.max_items,
+        notify_empty=row.notify_empty,
+        next_digest_at=next_slot(schedule, now),
+    )

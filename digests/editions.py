@@ -1,0 +1,445 @@
+"""The digest tick: due chats → assembled, rendered digests → outbox rows, batch by batch.
+
+Each batch of chats is one transaction holding everything a digest changes: its outbox rows,
+its ``DigestEdition``, and the chat's ``last_digest_at``/``next_digest_at``. A crash therefore
+never loses a digest (the batch rolls back and its chats are still due at the next tick) and
+never doubles one (outbox keys and the edition's (chat, period) are unique).
+
+For 100,000 chats the work that repeats is shared: each topic's candidates are ranked once per
+tick (:class:`digests.assembly.TopicPool`), each headline is rendered once per age shown, and
+chats with the same topics, window, cap, language and local date share one rendering.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.assembly import Pick, Section, TopicPool, Window, assemble, one_line_lead
+from digests.db import Database
+from digests.errors import InvalidInput
+from digests.render import Renderer, safe_link
+from digests.schedule import DigestSchedule, due_slot, next_slot, period_key
+from digests.split import split_digest
+from digests.store import editions as store
+from digests.store.outbox import Lane, OutboxDraft, enqueue
+from digests.timefmt import age, local_date
+
+log = logging.getLogger(__name__)
+
+# What makes two chats' digests identical: topics, window, cap, slot, local date, language,
+# and whether an empty digest becomes a note.
+_Key = tuple[frozenset[int], Window, int, datetime, str, str, bool]
+
+BATCH_SIZE = 500
+# A chat's first digest looks back one day; no digest looks back further than a weekly
+# chat's week plus a day, so a chat back after months gets news, not a month's pile.
+FIRST_WINDOW = timedelta(hours=24)
+MAX_LOOKBACK = timedelta(days=8)
+# Distinct renderings kept for reuse; ~3 KB each, so a few MB at most.
+_RENDER_CACHE = 4096
+_RETRY_BROKEN = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    """What one tick did, counted over every batch."""
+
+    due: int = 0  # chats owed a digest now
+    queued: int = 0  # digests with items queued
+    empty: int = 0  # due chats with nothing new (``notes`` of them got a short note)
+    notes: int = 0
+    messages: int = 0  # outbox rows added
+    late: int = 0  # slots missed beyond the catch-up window: skipped, rescheduled
+    scheduled: int = 0  # chats that got their first ``next_digest_at``
+
+    def summary(self) -> str:
+        """The one line ``newsbot digest tick`` prints."""
+        return (
+            f"{self.queued} digests queued for {self.due} chats ({self.empty} skipped: nothing new)"
+        )
+
+    def __add__(self, other: TickReport) -> TickReport:
+        return TickReport(
+            *(getattr(self, f) + getattr(other, f) for f in TickReport.__dataclass_fields__)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPreview:
+    """What ``/digest`` shows: the next digest as it stands, as Telegram HTML messages."""
+
+    messages: tuple[str, ...]
+    items: int
+    next_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    """One headline as the digest template shows it."""
+
+    title: str
+    url: str | None
+    source: str
+    age: str
+    lead: str
+
+
+async def run_tick(
+    db: Database,
+    renderer: Renderer,
+    *,
+    now: datetime,
+    catch_up: timedelta,
+    notify: Callable[[], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> TickReport:
+    """Queue every digest owed at ``now``; schedule chats never scheduled.
+
+    Batches of ``batch_size`` chats, one transaction each, until no chat is due. ``notify``
+    is called after each batch that queued messages, so the sender wakes up.
+    """
+    async with db.transaction() as session:
+        editor = _Editor(renderer, await store.topic_names(session))
+    total = TickReport()
+    while True:
+        async with db.transaction() as session:
+            chats = await store.due_chats(session, now, batch_size)
+            if not chats:
+                break
+            report = await _run_batch(session, editor, chats, now, catch_up)
+        total += report
+        if report.messages and notify is not None:
+            notify()
+    return total
+
+
+async def preview_digest(
+    db: Database, renderer: Renderer, chat_id: int, *, now: datetime
+) -> DigestPreview:
+    """The digest the chat would get with what is new right now; nothing is recorded."""
+    async with db.transaction() as session:
+        chat = await store.chat_schedule(session, chat_id)
+        topics = (await store.followed_topics(session, [chat_id])).get(chat_id, frozenset())
+        editor = _Editor(renderer, await store.topic_names(session))
+        next_at = _next_for_preview(chat, now) if chat is not None else None
+        when = _local_when(next_at, chat.timezone) if chat is not None and next_at else None
+        timezone = chat.timezone if chat is not None else "UTC"
+        if chat is None or not topics:
+            note = renderer.render("digest_empty", preview=True, follows_nothing=True, when=when)
+            return DigestPreview((note,), 0, next_at)
+        window = _window(chat.last_digest_at, now)
+        await editor.cover(session, [window])
+        sections = assemble(editor.pool, topics, window, chat.max_items, editor.names)
+        await editor.load_texts(session, [sections])
+    if not sections:
+        note = renderer.render("digest_empty", preview=True, follows_nothing=False, when=when)
+        return DigestPreview((note,), 0, next_at)
+    header = renderer.render(
+        "digest_header", preview=True, when=when, date=local_date(now, timezone)
+    )
+    messages = split_digest(header, editor.stream(sections, now))
+    return DigestPreview(tuple(messages), sum(len(s.picks) for s in sections), next_at)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    """One distinct digest, rendered: shared by every chat with the same inputs."""
+
+    messages: tuple[str, ...]
+    items: int
+
+
+async def _run_batch(
+    session: AsyncSession,
+    editor: _Editor,
+    chats: Sequence[store.ChatSchedule],
+    now: datetime,
+    catch_up: timedelta,
+) -> TickReport:
+    due: list[tuple[store.ChatSchedule, datetime]] = []
+    changes: list[store.Reschedule] = []
+    late = scheduled = 0
+    for chat in chats:
+        try:
+            slot, following = editor.decide(chat, now, catch_up)
+        except (InvalidInput, ValueError) as exc:
+            # A broken row (unknown zone) must not stall the tick: look at it again tomorrow.
+            log.warning("chat %s has an unusable schedule (%s); retrying in a day", chat.id, exc)
+            changes.append(store.Reschedule(chat.id, chat.last_digest_at, now + _RETRY_BROKEN))
+            continue
+        if slot is None:
+            if chat.next_digest_at is None:
+                scheduled += 1
+            else:
+                late += 1
+            changes.append(store.Reschedule(chat.id, chat.last_digest_at, following))
+        else:
+            due.append((chat, slot))
+            changes.append(store.Reschedule(chat.id, slot, following))
+
+    topics = await store.followed_topics(session, [chat.id for chat, _ in due])
+    # Chats whose digest has the same inputs share one: assembled and rendered once.
+    keys: list[_Key] = []
+    missing: dict[_Key, tuple[frozenset[int], Window, int]] = {}
+    ready: dict[_Key, _Rendered] = {}  # held here: the shared cache may evict meanwhile
+    for chat, slot in due:
+        followed = topics.get(chat.id, frozenset())
+        window = _window(chat.last_digest_at, slot)
+        date = editor.date(slot, chat.timezone)
+        key = (followed, window, chat.max_items, slot, date, chat.language, chat.notify_empty)
+        keys.append(key)
+        found = editor.cached(key)
+        if found is not None:
+            ready[key] = found
+        elif key not in missing:
+            missing[key] = (followed, window, chat.max_items)
+    await editor.cover(session, [window for _, window, _ in missing.values()])
+    plans = {
+        key: assemble(editor.pool, followed, window, cap, editor.names)
+        for key, (followed, window, cap) in missing.items()
+    }
+    await editor.load_texts(session, plans.values())
+    for key, sections in plans.items():
+        ready[key] = editor.render(key, sections)
+
+    editions: list[store.EditionRow] = []
+    drafts: dict[int, list[OutboxDraft]] = {}
+    outcome: dict[int, _Rendered] = {}
+    for (chat, slot), key in zip(due, keys, strict=True):
+        rendered = ready[key]
+        period = editor.period(slot, chat.timezone)
+        outcome[chat.id] = rendered
+        editions.append(
+            store.EditionRow(chat.id, period, slot, rendered.items, len(rendered.messages))
+        )
+        drafts[chat.id] = [
+            OutboxDraft(
+                key=f"digest:{chat.id}:{period}:{part}",
+                chat_id=chat.id,
+                lane=Lane.DIGEST,
+                text=text,
+                due_at=slot,
+            )
+            for part, text in enumerate(rendered.messages, start=1)
+        ]
+
+    fresh = await store.record_editions(session, editions, now)
+    if len(fresh) < len(editions):
+        # The period had its edition already (the digest time moved later that day).
+        # Its news stays owed: last_digest_at keeps the earlier slot.
+        skipped = outcome.keys() - fresh
+        log.info("%d chats had this period's digest already: %s", len(skipped), sorted(skipped))
+        before = {chat.id: chat.last_digest_at for chat, _ in due}
+        changes = [
+            replace(c, last_digest_at=before[c.chat_id]) if c.chat_id in skipped else c
+            for c in changes
+        ]
+    kept = [outcome[chat_id] for chat_id in fresh]
+    added = await enqueue(session, [d for chat_id in fresh for d in drafts[chat_id]], now)
+    await store.reschedule(session, changes)
+    return TickReport(
+        due=len(fresh),
+        queued=sum(1 for r in kept if r.items),
+        empty=sum(1 for r in kept if not r.items),
+        notes=sum(1 for r in kept if not r.items and r.messages),
+        messages=added,
+        late=late,
+        scheduled=scheduled,
+    )
+
+
+def _decide(
+    chat: store.ChatSchedule, now: datetime, catch_up: timedelta
+) -> tuple[datetime | None, datetime | None]:
+    """The slot owed now (or None) and the chat's next slot after it."""
+    schedule = DigestSchedule.from_columns(
+        chat.timezone, chat.digest_time, chat.frequency, chat.weekly_day, chat.last_digest_at
+    )
+    slot = due_slot(schedule, now, catch_up)
+    if slot is not None and chat.last_digest_at is None and slot < chat.created_at:
+        slot = None  # a new chat's first digest is its next slot, not the one just passed
+    if slot is not None:
+        schedule = replace(schedule, last_digest_at=slot)
+    return slot, next_slot(schedule, now)
+
+
+def _next_for_preview(chat: store.ChatSchedule, now: datetime) -> datetime | None:
+    if chat.frequency == "off":
+        return None
+    if chat.next_digest_at is not None and chat.next_digest_at > now:
+        return chat.next_digest_at
+    try:
+        schedule = DigestSchedule.from_columns(
+            chat.timezone, chat.digest_time, chat.frequency, chat.weekly_day, chat.last_digest_at
+        )
+    except (InvalidInput, ValueError):
+        return None
+    return next_slot(schedule, now)
+
+
+def _window(last_digest_at: datetime | None, until: datetime) -> Window:
+    since = last_digest_at if last_digest_at is not None else until - FIRST_WINDOW
+    return Window(max(since, until - MAX_LOOKBACK), until)
+
+
+def _local_when(moment: datetime, timezone: str) -> str:
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local_date(moment, timezone)}, {local:%H:%M} ({timezone})"
+
+
+class _Editor:
+    """One tick's shared state: ranked candidates, article texts and rendered fragments."""
+
+    def __init__(self, renderer: Renderer, names: dict[int, str]) -> None:
+        self.renderer = renderer
+        self.names = names
+        self.pool = TopicPool()
+        self._covered: Window | None = None
+        self._texts: dict[int, store.ArticleText] = {}
+        self._items: dict[tuple[int, str], str] = {}
+        self._fragments: dict[tuple[int, datetime, int | None], str] = {}
+        self._headings: dict[int, str] = {}
+        self._headers: dict[str, str] = {}
+        self._digests: OrderedDict[_Key, _Rendered] = OrderedDict()
+        self._decisions: dict[tuple[object, ...], tuple[datetime | None, datetime | None]] = {}
+        self._dates: dict[tuple[datetime, str], tuple[str, str]] = {}
+
+    async def cover(self, session: AsyncSession, windows: Collection[Window]) -> None:
+        """Load the candidates of whatever part of ``windows`` is not loaded yet."""
+        if not windows:
+            return
+        low = min(w.since for w in windows)
+        high = max(w.until for w in windows)
+        if self._covered is None:
+            self.pool.add(await store.candidates(session, low, high))
+            self._covered = Window(low, high)
+            return
+        if low < self._covered.since:
+            self.pool.add(await store.candidates(session, low, self._covered.since))
+        if high > self._covered.until:
+            self.pool.add(await store.candidates(session, self._covered.until, high))
+        self._covered = Window(min(low, self._covered.since), max(high, self._covered.until))
+
+    async def load_texts(self, session: AsyncSession, plans: Iterable[tuple[Section, ...]]) -> None:
+        """Fetch the texts of picked articles not fetched yet in this tick."""
+        wanted = {p.article_id for sections in plans for s in sections for p in s.picks}
+        missing = wanted - self._texts.keys()
+        if missing:
+            self._texts.update(await store.article_texts(session, missing))
+
+    def decide(
+        self, chat: store.ChatSchedule, now: datetime, catch_up: timedelta
+    ) -> tuple[datetime | None, datetime | None]:
+        """:func:`_decide`, remembered: most chats share a zone, a time and a last slot."""
+        key = (
+            chat.timezone,
+            chat.digest_time,
+            chat.frequency,
+            chat.weekly_day,
+            chat.last_digest_at,
+            chat.created_at if chat.last_digest_at is None else None,
+        )
+        found = self._decisions.get(key)
+        if found is None:
+            found = self._decisions[key] = _decide(chat, now, catch_up)
+        return found
+
+    def date(self, slot: datetime, timezone: str) -> str:
+        """The header's date for a slot in a zone."""
+        return self._local(slot, timezone)[0]
+
+    def period(self, slot: datetime, timezone: str) -> str:
+        """The edition's period key for a slot in a zone."""
+        return self._local(slot, timezone)[1]
+
+    def _local(self, slot: datetime, timezone: str) -> tuple[str, str]:
+        found = self._dates.get((slot, timezone))
+        if found is None:
+            found = (local_date(slot, timezone), period_key(slot, timezone))
+            self._dates[(slot, timezone)] = found
+        return found
+
+    def cached(self, key: _Key) -> _Rendered | None:
+        """The digest rendered for these inputs earlier in the tick, if still kept."""
+        found = self._digests.get(key)
+        if found is not None:
+            self._digests.move_to_end(key)
+        return found
+
+    def render(self, key: _Key, sections: tuple[Section, ...]) -> _Rendered:
+        """Render and remember the digest for ``key``: its messages, none when empty and the
+        chat wants no note."""
+        topics, _, _, slot, date, _, notify_empty = key
+        items = sum(len(s.picks) for s in sections)
+        if items:
+            header = self._headers.get(date)
+            if header is None:
+                header = self.renderer.render("digest_header", preview=False, date=date, when=None)
+                self._headers[date] = header
+            messages = tuple(split_digest(header, self.stream(sections, slot)))
+        elif notify_empty:
+            note = self.renderer.render(
+                "digest_empty", preview=False, follows_nothing=not topics, date=date, when=None
+            )
+            messages = (note,)
+        else:
+            messages = ()
+        rendered = self._digests[key] = _Rendered(messages, items)
+        if len(self._digests) > _RENDER_CACHE:
+            self._digests.popitem(last=False)
+        return rendered
+
+    def stream(self, sections: tuple[Section, ...], at: datetime) -> list[str]:
+        """Items as HTML fragments; a heading travels with its first item, never alone."""
+        fragments: list[str] = []
+        for section in sections:
+            first = True
+            for pick in section.picks:
+                if pick.article_id not in self._texts:
+                    continue  # deleted with its source since the tick ranked it
+                fragments.append(self._fragment(pick, at, section.topic_id if first else None))
+                first = False
+        return fragments
+
+    def _fragment(self, pick: Pick, at: datetime, heading: int | None) -> str:
+        # Thousands of chats show the same headline at the same slot: one string for all,
+        # so its parse in split_digest is cached too.
+        key = (pick.article_id, at, heading)
+        found = self._fragments.get(key)
+        if found is None:
+            item = self._item(pick.article_id, age(pick.sort_at, at))
+            found = item if heading is None else f"{self._heading(heading)}\n{item}"
+            self._fragments[key] = found
+        return found
+
+    def _heading(self, topic_id: int) -> str:
+        found = self._headings.get(topic_id)
+        if found is None:
+            name = self.names.get(topic_id, "")
+            found = self.renderer.render("digest_heading", topic=name)
+            self._headings[topic_id] = found
+        return found
+
+    def _item(self, article_id: int, shown_age: str) -> str:
+        key = (article_id, shown_age)
+        found = self._items.get(key)
+        if found is None:
+            text = self._texts[article_id]
+            title = " ".join(text.title.split()) or "(untitled)"
+            view = ItemView(
+                title=title,
+                url=safe_link(text.url),
+                source=text.source_name,
+                age=shown_age,
+                lead=one_line_lead(text.lead, text.summary, title),
+            )
+            found = self.renderer.render("digest_item", item=view)
+            self._items[key] = found
+        return found

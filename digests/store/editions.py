@@ -1,0 +1,260 @@
+"""SQL for digest editions: due chats, candidate matches, article texts, editions, reschedules.
+
+Plain functions that take the session first and never commit: the tick owns the unit of work,
+so a batch's editions, outbox rows and new ``next_digest_at`` values commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, union_all, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.assembly import Candidate
+from digests.models import Article, ArticleTopic, Chat, DigestEdition, Source, Subscription, Topic
+
+_IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and asyncpg's parameter limits
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSchedule:
+    """The columns of a chat that deciding and building its digest need."""
+
+    id: int
+    language: str
+    timezone: str
+    digest_time: str
+    frequency: str
+    weekly_day: int
+    max_items: int
+    notify_empty: bool
+    last_digest_at: datetime | None
+    next_digest_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleText:
+    """What a digest shows of an article."""
+
+    title: str
+    url: str
+    source_name: str
+    lead: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class EditionRow:
+    """One digest edition to record."""
+
+    chat_id: int
+    period: str
+    slot_at: datetime
+    items: int
+    parts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reschedule:
+    """A chat's new ``last_digest_at`` and ``next_digest_at``."""
+
+    chat_id: int
+    last_digest_at: datetime | None
+    next_digest_at: datetime | None
+
+
+_COLUMNS = (
+    Chat.id,
+    Chat.language,
+    Chat.timezone,
+    Chat.digest_time,
+    Chat.frequency,
+    Chat.weekly_day,
+    Chat.max_items,
+    Chat.notify_empty,
+    Chat.last_digest_at,
+    Chat.next_digest_at,
+    Chat.created_at,
+)
+
+
+async def due_chats(session: AsyncSession, now: datetime, limit: int) -> list[ChatSchedule]:
+    """Up to ``limit`` active chats whose digest is due at ``now`` or never scheduled.
+
+    One statement over the ``next_digest_at`` index; each branch stops at ``limit`` rows, so
+    the minute tick costs the same whether the table holds a thousand chats or a million.
+    Chats with digests off are never returned.
+    """
+    wanted = (Chat.active.is_(True), Chat.frequency != "off")
+    unscheduled = select(*_COLUMNS).where(Chat.next_digest_at.is_(None), *wanted).limit(limit)
+    due = (
+        select(*_COLUMNS)
+        .where(Chat.next_digest_at <= now, *wanted)
+        .order_by(Chat.next_digest_at)
+        .limit(limit)
+    )
+    both = union_all(unscheduled.subquery().select(), due.subquery().select()).subquery()
+    rows = await session.execute(select(both).limit(limit))
+    return [_schedule(row) for row in rows.all()]
+
+
+async def chat_schedule(session: AsyncSession, chat_id: int) -> ChatSchedule | None:
+    """One chat's schedule columns, or None if the chat never talked to the bot."""
+    row = (await session.execute(select(*_COLUMNS).where(Chat.id == chat_id))).first()
+    return None if row is None else _schedule(row)
+
+
+def _schedule(row: Any) -> ChatSchedule:
+    return ChatSchedule(*row)
+
+
+async def followed_topics(
+    session: AsyncSession, chat_ids: Collection[int]
+) -> dict[int, frozenset[int]]:
+    """The topic ids each chat follows (chats that follow nothing are left out)."""
+    found: dict[int, set[int]] = {}
+    ids = list(chat_ids)
+    for start in range(0, len(ids), _IN_CHUNK):
+        rows = await session.execute(
+            select(Subscription.chat_id, Subscription.topic_id).where(
+                Subscription.chat_id.in_(ids[start : start + _IN_CHUNK])
+            )
+        )
+        for chat_id, topic_id in rows.all():
+            found.setdefault(chat_id, set()).add(topic_id)
+    return {chat_id: frozenset(topics) for chat_id, topics in found.items()}
+
+
+async def topic_names(session: AsyncSession) -> dict[int, str]:
+    """Every topic's display name by id (a bot has hundreds of topics, not millions)."""
+    rows = await session.execute(select(Topic.id, Topic.name))
+    return {topic_id: name for topic_id, name in rows.all()}
+
+
+async def candidates(session: AsyncSession, after: datetime, upto: datetime) -> list[Candidate]:
+    """Every topic match of the articles first seen after ``after`` and at or before ``upto``.
+
+    ``sources`` is how many stored articles share the article's story (1 when it has none).
+    """
+    rows = (
+        await session.execute(
+            select(
+                ArticleTopic.article_id,
+                ArticleTopic.topic_id,
+                ArticleTopic.strength,
+                ArticleTopic.sort_at,
+                Article.first_seen_at,
+                Article.story_id,
+            )
+            .join(Article, Article.id == ArticleTopic.article_id)
+            .where(Article.first_seen_at > after, Article.first_seen_at <= upto)
+        )
+    ).all()
+    stories = sorted({row[5] for row in rows if row[5] is not None})
+    sizes: dict[int, int] = {}
+    for start in range(0, len(stories), _IN_CHUNK):
+        counted = await session.execute(
+            select(Article.story_id, func.count())
+            .where(Article.story_id.in_(stories[start : start + _IN_CHUNK]))
+            .group_by(Article.story_id)
+        )
+        sizes.update({story: int(n) for story, n in counted.all() if story is not None})
+    return [
+        Candidate(
+            article_id=article_id,
+            topic_id=topic_id,
+            strength=strength,
+            sort_at=sort_at,
+            first_seen_at=first_seen_at,
+            story_id=story_id,
+            sources=sizes.get(story_id, 1) if story_id is not None else 1,
+        )
+        for article_id, topic_id, strength, sort_at, first_seen_at, story_id in rows
+    ]
+
+
+async def article_texts(
+    session: AsyncSession, article_ids: Collection[int]
+) -> dict[int, ArticleText]:
+    """Title, link, source name, lead and summary of the given articles."""
+    found: dict[int, ArticleText] = {}
+    ids = sorted(article_ids)
+    for start in range(0, len(ids), _IN_CHUNK):
+        rows = await session.execute(
+            select(
+                Article.id, Article.title, Article.url, Source.name, Article.lead, Article.summary
+            )
+            .join(Source, Source.id == Article.source_id)
+            .where(Article.id.in_(ids[start : start + _IN_CHUNK]))
+        )
+        for article_id, title, url, source_name, lead, summary in rows.all():
+            found[article_id] = ArticleText(title, url, source_name, lead or "", summary or "")
+    return found
+
+
+async def record_editions(
+    session: AsyncSession, editions: Sequence[EditionRow], now: datetime
+) -> set[int]:
+    """Insert editions; one per chat and period. Returns the chat ids whose row is new.
+
+    A chat that already has an edition for the period (its digest time was moved later on a
+    day it had its digest) gets no second one.
+    """
+    if not editions:
+        return set()
+    taken: set[tuple[int, str]] = set()
+    for start in range(0, len(editions), _IN_CHUNK):
+        chunk = editions[start : start + _IN_CHUNK]
+        rows = await session.execute(
+            select(DigestEdition.chat_id, DigestEdition.period).where(
+                DigestEdition.chat_id.in_([e.chat_id for e in chunk]),
+                DigestEdition.period.in_({e.period for e in chunk}),
+            )
+        )
+        taken.update((chat_id, period) for chat_id, period in rows.all())
+    fresh = [e for e in editions if (e.chat_id, e.period) not in taken]
+    if fresh:
+        # executemany of one compiled statement: a multi-row VALUES list is compiled anew
+        # for every batch, which cost more than the inserts themselves (measured, bench/).
+        await session.execute(
+            insert(DigestEdition.__table__),  # type: ignore[arg-type]
+            [
+                {
+                    "chat_id": e.chat_id,
+                    "period": e.period,
+                    "slot_at": e.slot_at,
+                    "items": e.items,
+                    "parts": e.parts,
+                    "created_at": now,
+                }
+                for e in fresh
+            ],
+        )
+    return {e.chat_id for e in fresh}
+
+
+_RESCHEDULE = (
+    update(Chat.__table__)  # type: ignore[arg-type]
+    .where(Chat.__table__.c.id == bindparam("chat_id"))
+    .values(
+        last_digest_at=bindparam("last", type_=Chat.__table__.c.last_digest_at.type),
+        next_digest_at=bindparam("next", type_=Chat.__table__.c.next_digest_at.type),
+    )
+)
+
+
+async def reschedule(session: AsyncSession, changes: Sequence[Reschedule]) -> None:
+    """Store each chat's new last and next digest times (one executemany)."""
+    if changes:
+        await session.execute(
+            _RESCHEDULE,
+            [
+                {"chat_id": c.chat_id, "last": c.last_digest_at, "next": c.next_digest_at}
+                for c in changes
+            ],
+        )

@@ -1,0 +1,64 @@
+"""SQL for runtime state: small named values that must survive a restart.
+
+Plain functions that take the session first and never commit: the caller owns the unit of work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.models import RuntimeState
+from digests.timeutil import as_utc
+
+# Telegram's last 429 asked the whole bot to wait until this UTC instant.
+FLOOD_WAIT_UNTIL = "telegram.flood_wait_until"
+# Messages found in flight after a crash and sent again, since the database was made: each
+# may have reached its chat twice. Counted in the transaction that puts them back.
+POSSIBLE_DUPLICATES = "delivery.possible_duplicates"
+
+
+async def get_value(session: AsyncSession, name: str) -> str | None:
+    """The stored value of ``name``, or None when it was never set."""
+    return await session.scalar(select(RuntimeState.value).where(RuntimeState.name == name))
+
+
+async def set_value(session: AsyncSession, name: str, value: str, now: datetime) -> None:
+    """Store ``value`` under ``name``, replacing any earlier value (safe between processes)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(RuntimeState).values(name=name, value=value, updated_at=now)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"], set_={"value": value, "updated_at": now}
+        )
+    )
+
+
+async def get_instant(session: AsyncSession, name: str) -> datetime | None:
+    """A stored UTC instant, or None when unset or unreadable (a bad value is not fatal)."""
+    raw = await get_value(session, name)
+    if raw is None:
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(raw))
+    except ValueError:
+        return None
+
+
+async def set_instant(session: AsyncSession, name: str, at: datetime, now: datetime) -> None:
+    """Store a UTC instant under ``name``."""
+    await set_value(session, name, as_utc(at).isoformat(), now)
+
+
+async def add_to_count(session: AsyncSession, name: str, amount: int, now: datetime) -> int:
+    """Add ``amount`` to the counter ``name`` (0 when unset) and return the new total."""
+    raw = await get_value(session, name)
+    total = (int(raw) if raw and raw.lstrip("-").isdigit() else 0) + amount
+    await set_value(session, name, str(total), now)
+    return total

@@ -1,0 +1,260 @@
+"""SQL for stories: Story rows, signatures, and what the near-duplicate index is rebuilt from.
+
+Plain functions that take the session first and never commit: the caller owns the unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.models import Article, ArticleSignature, Source, Story
+from digests.stories import Copy, decode_signature, encode_signature, title_key
+
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleToCluster:
+    """What clustering needs to know about a freshly stored article."""
+
+    article_id: int
+    source_id: int
+    title: str
+    summary: str
+    text: str
+    published_at: datetime | None
+    first_seen_at: datetime
+    story_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFacts:
+    """A story as a headline list shows it: its first sighting and who carries it."""
+
+    story_id: int
+    first_seen_at: datetime
+    first_published_at: datetime | None
+    first_source: str | None
+    sources: tuple[str, ...]  # distinct source names, earliest copy first
+
+    @property
+    def first_reported_at(self) -> datetime:
+        """The earliest date known for the story: a claimed publication date or our first sight."""
+        if self.first_published_at is None:
+            return self.first_seen_at
+        return min(self.first_published_at, self.first_seen_at)
+
+
+async def articles_to_cluster(
+    session: AsyncSession, article_ids: Collection[int]
+) -> list[ArticleToCluster]:
+    """The articles with these ids, oldest id first (the order they were stored in)."""
+    found: list[ArticleToCluster] = []
+    ids = sorted(set(article_ids))
+    for start in range(0, len(ids), _IN_CHUNK):
+        rows = await session.execute(
+            select(
+                Article.id,
+                Article.source_id,
+                Article.title,
+                Article.summary,
+                Article.text,
+                Article.published_at,
+                Article.first_seen_at,
+                Article.story_id,
+            )
+            .where(Article.id.in_(ids[start : start + _IN_CHUNK]))
+            .order_by(Article.id)
+        )
+        found.extend(ArticleToCluster(*row) for row in rows.all())
+    return found
+
+
+async def recent_copies(
+    session: AsyncSession, *, signed_since: datetime, titled_since: datetime
+) -> list[Copy]:
+    """Clustered articles to (re)build the index from.
+
+    Those whose signature was stored at or after ``signed_since`` (found by text), and those
+    first seen at or after ``titled_since`` (found by title, with their signature if any).
+    Signatures of another scheme version are left out.
+    """
+    copies: dict[int, Copy] = {}
+    columns = (
+        Article.id,
+        Article.story_id,
+        Article.source_id,
+        Article.first_seen_at,
+        Article.title,
+        ArticleSignature.signature,
+    )
+    signed = await session.execute(
+        select(*columns)
+        .join(Article, Article.id == ArticleSignature.article_id)
+        .where(ArticleSignature.created_at >= signed_since, Article.story_id.is_not(None))
+    )
+    titled = await session.execute(
+        select(*columns)
+        .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
+        .where(Article.first_seen_at >= titled_since, Article.story_id.is_not(None))
+    )
+    for article_id, story_id, source_id, seen_at, title, data in [*signed.all(), *titled.all()]:
+        if story_id is None:
+            continue
+        copies[article_id] = Copy(
+            article_id=article_id,
+            story_id=story_id,
+            source_id=source_id,
+            seen_at=seen_at,
+            sketch=decode_signature(data) if data is not None else None,
+            title=title_key(title),
+        )
+    return sorted(copies.values(), key=lambda c: c.article_id)
+
+
+async def copy_is_current(session: AsyncSession, copy: Copy) -> bool:
+    """Whether the stored article still is ``copy``: same story, same signature or title.
+
+    The index lives in memory, so it can hold an article whose transaction rolled back, or
+    one of a database that was emptied since; this check keeps such ghosts from merging.
+    """
+    row = (
+        await session.execute(
+            select(Article.story_id, Article.title, ArticleSignature.signature)
+            .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
+            .where(Article.id == copy.article_id)
+        )
+    ).first()
+    if row is None or row[0] != copy.story_id:
+        return False
+    if copy.sketch is not None:
+        return row[2] is not None and bytes(row[2]) == encode_signature(copy.sketch)
+    return title_key(row[1]) == copy.title
+
+
+async def create_story(session: AsyncSession, article: ArticleToCluster, now: datetime) -> int:
+    """A new story whose first sighting is ``article``; returns its id."""
+    story_id = await session.scalar(
+        insert(Story)
+        .values(
+            first_article_id=article.article_id,
+            first_source_id=article.source_id,
+            first_seen_at=article.first_seen_at,
+            first_published_at=article.published_at,
+            title=article.title,
+            article_count=1,
+            updated_at=now,
+        )
+        .returning(Story.id)
+    )
+    assert story_id is not None  # RETURNING of an INSERT always yields the row
+    return int(story_id)
+
+
+async def add_to_story(
+    session: AsyncSession, story_id: int, article: ArticleToCluster, now: datetime
+) -> bool:
+    """Count ``article`` as one more copy of the story; False if the story is not there.
+
+    The story keeps its first sighting; its first publication date becomes the earliest
+    any copy claimed.
+    """
+    values: dict[str, object] = {"article_count": Story.article_count + 1, "updated_at": now}
+    if article.published_at is not None:
+        values["first_published_at"] = func.coalesce(
+            func.min(Story.first_published_at, article.published_at)
+            if session.get_bind().dialect.name == "sqlite"
+            else func.least(Story.first_published_at, article.published_at),
+            article.published_at,
+        )
+    result = await session.execute(update(Story).where(Story.id == story_id).values(**values))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def set_stories(session: AsyncSession, assignments: dict[int, int]) -> None:
+    """Set ``Article.story_id`` for each article id in ``assignments``."""
+    if assignments:
+        await session.execute(
+            update(Article),
+            [{"id": article_id, "story_id": story} for article_id, story in assignments.items()],
+        )
+
+
+async def save_signatures(
+    session: AsyncSession, signatures: dict[int, bytes], now: datetime
+) -> None:
+    """Store encoded signatures by article id, so the index can be rebuilt after a restart."""
+    if signatures:
+        await session.execute(
+            insert(ArticleSignature),
+            [
+                {"article_id": article_id, "signature": data, "created_at": now}
+                for article_id, data in signatures.items()
+            ],
+        )
+
+
+async def story_facts(session: AsyncSession, story_ids: Collection[int]) -> dict[int, StoryFacts]:
+    """First sighting, first source and the distinct sources of each story (two queries)."""
+    ids = sorted(set(story_ids))
+    if not ids:
+        return {}
+    first_source = Source.__table__.alias("first_source")
+    rows = await session.execute(
+        select(Story.id, Story.first_seen_at, Story.first_published_at, first_source.c.name)
+        .outerjoin(first_source, first_source.c.id == Story.first_source_id)
+        .where(Story.id.in_(ids))
+    )
+    heads = {row[0]: row for row in rows.all()}
+    carried = await session.execute(
+        select(Article.story_id, Source.name, func.min(Article.first_seen_at).label("first"))
+        .join(Source, Source.id == Article.source_id)
+        .where(Article.story_id.in_(ids))
+        .group_by(Article.story_id, Source.name)
+        .order_by(Article.story_id, func.min(Article.first_seen_at), Source.name)
+    )
+    names: dict[int, list[str]] = {}
+    for story_id, name, _first in carried.all():
+        if story_id is not None:
+            names.setdefault(story_id, []).append(name)
+    return {
+        story_id: StoryFacts(
+            story_id=story_id,
+            first_seen_at=seen,
+            first_published_at=published,
+            first_source=source,
+            sources=tuple(names.get(story_id, ())),
+        )
+        for story_id, seen, published, source in heads.values()
+    }
+
+
+def story_first_seen() -> ColumnElement[datetime]:
+    """When an article's story was first seen: the story's first sighting, else the article's.
+
+    Use with ``.outerjoin(Story, Story.id == Article.story_id)`` in the same select.
+    """
+    return func.coalesce(Story.first_seen_at, Article.first_seen_at)
+
+
+def is_new_story(after: datetime, upto: datetime | None = None) -> ColumnElement[bool]:
+    """An article is news in the window (``after``, ``upto``] only if its story was first seen
+    in it: republished and late copies of an older story are not new again.
+
+    Use with ``.outerjoin(Story, Story.id == Article.story_id)`` in the same select.
+    """
+    seen = story_first_seen()
+    if upto is None:
+        return seen > after
+    return and_(seen > after, seen <= upto)
+
+
+def unclustered_or_new(after: datetime) -> ColumnElement[bool]:
+    """Same as :func:`is_new_story` without a join, for a WHERE clause on ``Article`` alone."""
+    newer = select(Story.id).where(Story.id == Article.story_id, Story.first_seen_at > after)
+    return or_(Article.story_id.is_(None), newer.exists())
