@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from digests.i18n import translator
 from digests.types import TopicChoice
 
 TOPICS_PER_PAGE = 40
@@ -86,10 +87,13 @@ def page_count(choices: list[TopicChoice]) -> int:
     return max(1, math.ceil(len(choices) / TOPICS_PER_PAGE))
 
 
-def topic_picker(choices: list[TopicChoice], page: int = 0) -> InlineKeyboardMarkup | None:
+def topic_picker(
+    choices: list[TopicChoice], page: int = 0, lang: str = "en"
+) -> InlineKeyboardMarkup | None:
     """Two topics a row, a check mark on followed ones, with page buttons when needed."""
     if not choices:
         return None
+    _ = translator(lang)
     pages = page_count(choices)
     page = min(max(page, 0), pages - 1)
     shown = choices[page * TOPICS_PER_PAGE : (page + 1) * TOPICS_PER_PAGE]
@@ -104,23 +108,30 @@ def topic_picker(choices: list[TopicChoice], page: int = 0) -> InlineKeyboardMar
     if pages > 1:
         nav = []
         if page > 0:
-            nav.append(InlineKeyboardButton("‹ Back", callback_data=encode(TopicsPage(page - 1))))
+            nav.append(
+                InlineKeyboardButton(_("‹ Back"), callback_data=encode(TopicsPage(page - 1)))
+            )
         nav.append(
             InlineKeyboardButton(f"{page + 1}/{pages}", callback_data=encode(TopicsPage(page)))
         )
         if page < pages - 1:
-            nav.append(InlineKeyboardButton("More ›", callback_data=encode(TopicsPage(page + 1))))
+            nav.append(
+                InlineKeyboardButton(_("More ›"), callback_data=encode(TopicsPage(page + 1)))
+            )
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
 
 
-def stop_confirmation() -> InlineKeyboardMarkup:
+def stop_confirmation(lang: str = "en") -> InlineKeyboardMarkup:
     """Yes / No buttons for /stop."""
+    _ = translator(lang)
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Yes, unfollow all", callback_data=encode(StopAnswer(True))),
-                InlineKeyboardButton("No, keep them", callback_data=encode(StopAnswer(False))),
+                InlineKeyboardButton(
+                    _("Yes, unfollow all"), callback_data=encode(StopAnswer(True))
+                ),
+                InlineKeyboardButton(_("No, keep them"), callback_data=encode(StopAnswer(False))),
             ]
         ]
     )

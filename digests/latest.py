@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from digests.db import Database
 from digests.errors import NotFound
 from digests.store import headlines as headline_store
+from digests.store import personal_topics as personal_store
 from digests.store import topics as topic_store
 from digests.store.chat_language import get_news_languages
-from digests.types import LatestResult
+from digests.types import Headline, LatestResult
 
 LATEST_LIMIT = 10
 
@@ -38,7 +43,7 @@ async def latest_headlines(
             found = await headline_store.newest_for_topics(
                 session, [topic.id], limit, languages=languages
             )
-            return LatestResult(tuple(found), topic=topic.name)
+            return LatestResult(await _with_matched(session, chat_id, found), topic=topic.name)
         followed = await topic_store.followed_topic_ids(session, chat_id)
         if not followed:
             return LatestResult((), follows_nothing=True)
@@ -46,4 +51,12 @@ async def latest_headlines(
         found = await headline_store.newest_for_topics(
             session, followed, limit, languages=languages
         )
-        return LatestResult(tuple(found))
+        return LatestResult(await _with_matched(session, chat_id, found))
+
+
+async def _with_matched(
+    session: AsyncSession, chat_id: int, found: list[Headline]
+) -> tuple[Headline, ...]:
+    """Add the keywords of the chat's own keyword topics each headline matched."""
+    matched = await personal_store.matched_for_chat(session, chat_id, [h.article_id for h in found])
+    return tuple(replace(h, matched=matched.get(h.article_id, ())) for h in found)

@@ -48,6 +48,7 @@ class HeadlineView:
     also_more: int = 0  # and how many more
     first_reported: str = ""  # a republished copy's story was first reported on this date...
     first_source: str = ""  # ...by this source
+    matched: str = ""  # keywords of the chat's own keyword topics this item matched
 
 
 def localized_age(then: datetime, now: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -99,6 +100,7 @@ def headline_views(
                 else ""
             ),
             first_source=h.first_source or "",
+            matched=", ".join(h.matched),
         )
         for h in headlines
     ]

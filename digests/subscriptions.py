@@ -74,3 +74,9 @@ async def unsubscribe_everything(db: Database, chat_id: int) -> int:
         count = await topic_store.unsubscribe_all(session, chat_id)
         await personal_store.delete_owned(session, chat_id)
     return count
+
+
+async def followed_count(db: Database, chat_id: int) -> int:
+    """How many topics the chat follows, curated and its own keyword topics."""
+    async with db.transaction() as session:
+        return len(await topic_store.followed_topic_ids(session, chat_id))

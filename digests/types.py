@@ -68,6 +68,8 @@ class Headline:
     also_more: int = 0
     first_reported_at: datetime | None = None
     first_source: str | None = None
+    # The keywords of the chat's own keyword topics this item matched ("matched: hasakah").
+    matched: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

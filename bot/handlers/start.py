@@ -25,7 +25,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name = user.first_name if user and ref.kind is ChatKind.PRIVATE else ref.title
     lang = await chat_language(update, context)
     html = svc.renderer.render("start", lang=lang, title=name, topics=bool(choices))
-    await reply(update, context, html, keyboards.topic_picker(choices))
+    await reply(update, context, html, keyboards.topic_picker(choices, lang=lang))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -22,7 +22,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, svc.renderer.render("group_admins_only", lang=lang))
         return
     ref = chat_ref(update)
-    followed = sum(1 for c in await subscriptions.topic_choices(svc.db, ref.id) if c.followed)
+    followed = await subscriptions.followed_count(svc.db, ref.id)
     if not followed:
         await reply(update, context, svc.renderer.render("stop_done", lang=lang, count=0))
         return
@@ -30,7 +30,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         update,
         context,
         svc.renderer.render("stop_confirm", lang=lang, count=followed),
-        keyboards.stop_confirmation(),
+        keyboards.stop_confirmation(lang),
     )
 
 

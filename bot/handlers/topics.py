@@ -30,7 +30,10 @@ async def show_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     choices = await subscriptions.topic_choices(svc.db, ref.id)
     lang = await chat_language(update, context)
     await reply(
-        update, context, _picker_text(context, choices, lang), keyboards.topic_picker(choices)
+        update,
+        context,
+        _picker_text(context, choices, lang),
+        keyboards.topic_picker(choices, lang=lang),
     )
 
 
@@ -87,7 +90,7 @@ async def _edit_picker(
     try:
         await query.edit_message_text(
             _picker_text(context, choices, lang),
-            reply_markup=keyboards.topic_picker(choices, page),
+            reply_markup=keyboards.topic_picker(choices, page, lang),
         )
     except BadRequest as exc:
         # A double tap leaves nothing to change; Telegram reports that as an error.

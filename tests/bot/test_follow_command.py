@@ -106,6 +106,9 @@ async def test_follow_previews_saves_lists_reads_and_unfollows(
         "1. Pentagon says ISIS fighters still held",
         "2. Hasakah prison: 7 killed & dozens escape",
     ]
+    lines = (latest.text or "").splitlines()
+    assert "matched: isis" in lines
+    assert "matched: hasakah prison" in lines
 
     # The curated picker never shows it.
     picker = await harness.send("/topics")
