@@ -12,8 +12,13 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.services import Services
 from digests.db import Database
+from digests.ingest import fetch_sources, make_fetcher
 from digests.render import Renderer
 from digests.settings import Settings
+from digests.sources.register import register_source
+from digests.timeutil import utcnow
+from digests.topics import add_topic
+from digests.types import FetchSummary
 from tests.support.botapi import BotApiServer, Call, StoredMessage
 
 ADMIN_ID = 4242
@@ -67,6 +72,24 @@ class Harness:
         if expect_edit:
             await self.server.wait_for_call("editMessageText", chat_id=message.chat_id, since=mark)
         return answer
+
+    async def ingest(self, *urls: str, topics: dict[str, str] | None = None) -> FetchSummary:
+        """Add ``urls`` as sources and ``topics`` ({name: keywords}), then fetch them all."""
+        now = utcnow()
+        async with make_fetcher(self.settings) as fetcher:
+            for url in urls:
+                await register_source(
+                    self.db,
+                    fetcher,
+                    url=url,
+                    name=None,
+                    every=900,
+                    allow_private=True,
+                    now=now,
+                )
+            for name, keywords in (topics or {}).items():
+                await add_topic(self.db, name, keywords, now=now)
+            return await fetch_sources(self.db, fetcher, self.settings, now=now)
 
     def current(self, message: StoredMessage) -> StoredMessage:
         """The message as it is now, after any edits."""

@@ -6,15 +6,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from digests import personal_topics, topics
-from digests.ingest import fetch_sources, make_fetcher
+from digests import personal_topics
 from digests.settings import Settings
-from digests.sources.register import register_source
 from digests.timeutil import utcnow
 from digests.types import ChatKind, ChatRef
 from tests.bot.conftest import Harness, button_data, button_labels
-from tests.bot.test_subscribe_and_latest import rss
 from tests.support.botapi import StoredMessage
+from tests.support.feeds import rss
 from tests.support.feedserver import FeedServer
 
 HEADLINES = {
@@ -44,19 +42,7 @@ async def feeds() -> AsyncIterator[FeedServer]:
 
 
 async def _fetch_news(harness: Harness, feeds: FeedServer) -> None:
-    now = utcnow()
-    async with make_fetcher(harness.settings) as fetcher:
-        await register_source(
-            harness.db,
-            fetcher,
-            url=feeds.url("/world.xml"),
-            name=None,
-            every=900,
-            allow_private=True,
-            now=now,
-        )
-        await topics.add_topic(harness.db, "Weather", "weather", now=now)
-        summary = await fetch_sources(harness.db, fetcher, harness.settings, now=now)
+    summary = await harness.ingest(feeds.url("/world.xml"), topics={"Weather": "weather"})
     assert summary.new_articles == len(HEADLINES)
 
 

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
-from email.utils import format_datetime
 
 import pytest
-from sqlalchemy import select
 
 from digests import topics
-from digests.ingest import fetch_sources, make_fetcher
-from digests.language import detect_languages
-from digests.models import Article, Chat
-from digests.sources.register import register_source
+from digests.models import Chat
 from digests.timeutil import utcnow
 from tests.bot.conftest import Harness, button_data, button_labels
 from tests.support.botapi import StoredMessage
+from tests.support.feeds import rss
 from tests.support.feedserver import FeedServer
 
 NEWS = {
@@ -26,47 +21,17 @@ NEWS = {
 }
 
 
-def _rss(items: dict[str, int]) -> bytes:
-    now = utcnow()
-    entries = "".join(
-        f"<item><title>{title.replace('&', '&amp;')}</title>"
-        f"<link>https://news.example/{i}</link><guid>story-{i}</guid>"
-        f"<pubDate>{format_datetime(now - timedelta(hours=hours))}</pubDate></item>"
-        for i, (title, hours) in enumerate(items.items())
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-        f"<title>Arab Press</title><link>https://news.example/</link>{entries}</channel></rss>"
-    ).encode()
-
-
 @pytest.fixture
 async def feeds() -> AsyncIterator[FeedServer]:
     server = FeedServer()
     await server.start()
-    server.add("/world.xml", _rss(NEWS))
+    server.add("/world.xml", rss(NEWS, title="Arab Press"))
     yield server
     await server.stop()
 
 
 async def _set_up_news(harness: Harness, feeds: FeedServer) -> None:
-    now = utcnow()
-    async with make_fetcher(harness.settings) as fetcher:
-        await register_source(
-            harness.db,
-            fetcher,
-            url=feeds.url("/world.xml"),
-            name=None,
-            every=900,
-            allow_private=True,
-            now=now,
-        )
-        await topics.add_topic(harness.db, "Syria", "syria, hasakah, سوريا", now=now)
-        await fetch_sources(harness.db, fetcher, harness.settings, now=now)
-    # What ingest does once the hook is wired in (a no-op for articles that have a language).
-    async with harness.db.transaction() as session:
-        ids = list((await session.execute(select(Article.id))).scalars())
-        await detect_languages(session, ids)
+    await harness.ingest(feeds.url("/world.xml"), topics={"Syria": "syria, hasakah, سوريا"})
 
 
 async def _send(

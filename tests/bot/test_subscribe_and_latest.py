@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
-from email.utils import format_datetime
 
 import pytest
 
 from digests import topics
-from digests.ingest import fetch_sources, make_fetcher
-from digests.sources.register import register_source
 from digests.timeutil import utcnow
 from tests.bot.conftest import Harness, button_data, button_labels
+from tests.support.feeds import rss
 from tests.support.feedserver import FeedServer
 
 HEADLINES = {
@@ -22,25 +19,6 @@ HEADLINES = {
     'Football: "Derby" tonight, 3 < 5 goals?': 0,
     'Iraq & Syria sign "border" deal 🎉': 3,
 }
-
-
-def rss(items: dict[str, int]) -> bytes:
-    now = utcnow()
-    entries = "".join(
-        f"<item><title>{_xml(title)}</title><link>https://news.example/{i}?utm_source=x</link>"
-        f"<guid>story-{i}</guid><pubDate>{format_datetime(now - timedelta(hours=h))}</pubDate>"
-        "</item>"
-        for i, (title, h) in enumerate(items.items())
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-        f"<title>Example &amp; Co News</title><link>https://news.example/</link>{entries}"
-        "</channel></rss>"
-    ).encode()
-
-
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;")
 
 
 @pytest.fixture
@@ -53,21 +31,10 @@ async def feeds() -> AsyncIterator[FeedServer]:
 
 
 async def _set_up_news(harness: Harness, feeds: FeedServer) -> None:
-    now = utcnow()
-    settings = harness.settings
-    async with make_fetcher(settings) as fetcher:
-        await register_source(
-            harness.db,
-            fetcher,
-            url=feeds.url("/world.xml"),
-            name=None,
-            every=900,
-            allow_private=True,
-            now=now,
-        )
-        await topics.add_topic(harness.db, "Syria", "syria, hasakah, سوريا", now=now)
-        await topics.add_topic(harness.db, "Sport", "football, derby", now=now)
-        summary = await fetch_sources(harness.db, fetcher, settings, now=now)
+    summary = await harness.ingest(
+        feeds.url("/world.xml"),
+        topics={"Syria": "syria, hasakah, سوريا", "Sport": "football, derby"},
+    )
     assert (summary.ok, summary.failed, summary.new_articles) == (1, 0, 4)
 
 
