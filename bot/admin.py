@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from telegram import Update
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 NOT_ALLOWED = "Not allowed."
 
 R = TypeVar("R")
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[R]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, R]]
 
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -58,7 +58,3 @@ def admin_only(handler: Handler[R]) -> Handler[R | None]:
         return await handler(update, context)
 
     return checked
-
-
-__all__ = ["NOT_ALLOWED", "admin_only", "is_admin", "refuse"]
-_: Any = None

@@ -188,6 +188,80 @@ def sources_remove(id_or_url: str) -> None:
     _run(work)
 
 
+@sources.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def sources_import(file: str) -> None:
+    """Add every feed of an OPML file, each checked by fetching it once."""
+    from pathlib import Path
+
+    from digests.ingest import make_fetcher
+    from digests.source_admin import import_opml
+    from digests.timeutil import utcnow
+
+    data = Path(file).read_bytes()
+
+    async def work(settings: Settings, db: Database) -> None:
+        async with make_fetcher(settings) as fetcher:
+            report = await import_opml(
+                db,
+                fetcher,
+                data,
+                default_interval=settings.default_fetch_interval,
+                allow_private=settings.allow_private_sources,
+                now=utcnow(),
+            )
+        for outcome in report.outcomes:
+            if outcome.status == "added":
+                click.echo(f"  added: {outcome.name} <{outcome.url}>")
+            elif outcome.status == "failed":
+                click.echo(f"  failed: {outcome.url}: {outcome.reason}")
+        click.echo(
+            f"{len(report.with_status('added'))} added, "
+            f"{len(report.with_status('present'))} already present, "
+            f"{len(report.with_status('failed'))} failed"
+        )
+
+    _run(work)
+
+
+@sources.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True))
+def sources_export(file: str | None) -> None:
+    """Write every source as OPML 2.0 (names and intervals kept) to FILE, or to stdout."""
+    from pathlib import Path
+
+    from digests.source_admin import export_opml
+    from digests.timeutil import utcnow
+
+    async def work(settings: Settings, db: Database) -> tuple[bytes, int]:
+        return await export_opml(db, now=utcnow())
+
+    data, count = _run(work)
+    if file is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    Path(file).write_bytes(data)
+    click.echo(f"wrote {count} sources to {file}", err=True)
+
+
+# --- stats -----------------------------------------------------------------------------
+
+
+@main.command()
+def stats() -> None:
+    """Print the admin's numbers: chats, topics, digests and their lateness, sources."""
+    from digests import stats as stats_cases
+    from digests.render import Renderer
+    from digests.split import visible_text
+    from digests.timeutil import utcnow
+
+    async def work(settings: Settings, db: Database) -> None:
+        found = await stats_cases.gather_stats(db, now=utcnow())
+        click.echo(visible_text(Renderer().render("stats", **stats_cases.stats_view(found))))
+
+    _run(work)
+
+
 # --- topics ----------------------------------------------------------------------------
 
 
@@ -301,6 +375,123 @@ def deliver(forever: bool) -> None:
         )
 
     _run(work)
+
+
+# --- broadcast -------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--text", default=None, help="The message, in Telegram HTML (<b>, <i>, <a href>…).")
+@click.option("--url", default=None, help="A link to an article, sent as a card.")
+@click.option("--topic", default=None, help="Only this topic's followers (default: every chat).")
+@click.option("--yes", is_flag=True, help="Send without asking.")
+@click.option(
+    "--deliver", "send_here", is_flag=True, help="Send from this process, not the running bot."
+)
+@click.option(
+    "--stall",
+    default=15.0,
+    show_default=True,
+    help="Seconds without progress before giving up watching (the messages stay queued).",
+)
+def broadcast(
+    text: str | None, url: str | None, topic: str | None, yes: bool, send_here: bool, stall: float
+) -> None:
+    """Send a message to every active chat (or a topic's followers) through the outbox."""
+    import time
+
+    from digests import broadcast as cases
+    from digests.ingest import make_fetcher
+    from digests.render import Renderer
+    from digests.split import visible_text
+    from digests.timeutil import utcnow
+
+    if (text is None) == (url is None):
+        raise click.UsageError("give either --text or --url")
+
+    class Stalled(Exception):
+        """Nothing was sent for ``stall`` seconds."""
+
+    async def _follow(db: Database, started: cases.Started) -> cases.Progress:
+        label = f"broadcast #{started.id}"
+        with click.progressbar(length=started.recipients, label=label, file=sys.stderr) as bar:
+            shown = 0
+            moved_at = time.monotonic()
+
+            def show(progress: cases.Progress) -> None:
+                nonlocal shown, moved_at
+                if progress.done > shown:
+                    bar.update(progress.done - shown)
+                    shown, moved_at = progress.done, time.monotonic()
+                elif not send_here and time.monotonic() - moved_at > stall:
+                    raise Stalled
+
+            return await cases.follow(db, started.id, show, interval=0.5)
+
+    async def work(settings: Settings, db: Database) -> None:
+        if url is not None:
+            async with make_fetcher(settings) as fetcher:
+                card = await cases.fetch_card(
+                    fetcher, url, allow_private=settings.allow_private_sources
+                )
+            message = cases.check_html(Renderer().render("broadcast_card", card=card))
+        else:
+            assert text is not None
+            message = cases.check_html(text)
+        audience, topic_id, who = cases.Audience.ALL, None, "every active chat"
+        if topic is not None:
+            topic_id, name = await cases.find_topic(db, topic)
+            audience, who = cases.Audience.TOPIC, f"the followers of {name!r}"
+        count = await cases.count_recipients(db, audience, topic_id)
+        click.echo(visible_text(message))
+        click.echo(f"--- to {who}: {count} chats")
+        if not yes:
+            click.confirm("Send it?", abort=True)
+        plan = cases.Plan(
+            admin_id=0, text=message, audience=audience, topic_id=topic_id, source_url=url
+        )
+        started = await cases.start_broadcast(db, plan, now=utcnow())
+        click.echo(f"broadcast #{started.id} queued for {started.recipients} chats")
+        sys.stdout.flush()
+        if send_here:
+            final = await _deliver_while(settings, db, lambda: _follow(db, started))
+        else:
+            try:
+                final = await _follow(db, started)
+            except Stalled:
+                click.echo(
+                    f"nothing was sent for {stall:.0f} s: is the bot running? The messages stay "
+                    "queued; `newsbot run` or `newsbot deliver` sends them "
+                    "(or use --deliver next time).",
+                    err=True,
+                )
+                return
+        click.echo(
+            f"broadcast #{final.id} {final.status.value}: sent {final.sent}, failed "
+            f"{final.failed}, blocked {final.blocked}"
+            + (f", not sent (stopped) {final.stopped}" if final.stopped else "")
+        )
+
+    _run(work)
+
+
+async def _deliver_while(settings: Settings, db: Database, watch: Callable[[], Awaitable[T]]) -> T:
+    """Run an outbox sender in this process while ``watch`` runs; stop it after."""
+    from bot.sender import open_sender
+    from digests.delivery import Delivery, batch_for
+    from digests.pacing import Pacer
+
+    async with open_sender(settings, connections=80) as sender:
+        delivery = Delivery(
+            db, sender, Pacer(settings.send_rate), batch=batch_for(settings.send_rate)
+        )
+        stop = asyncio.Event()
+        sending = asyncio.create_task(delivery.run(stop))
+        try:
+            return await watch()
+        finally:
+            stop.set()
+            await sending
 
 
 # --- fetch -----------------------------------------------------------------------------

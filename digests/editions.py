@@ -37,13 +37,17 @@ log = logging.getLogger(__name__)
 # and whether an empty digest becomes a note.
 _Key = tuple[frozenset[int], Window, int, datetime, str, str, bool]
 
-BATCH_SIZE = 500
+# Chats per transaction: bigger batches share more renderings and statements; 2,000 keeps
+# a batch's distinct digests (~13 KB each: an emoji makes Python store 4 bytes a character)
+# to a few tens of MB.
+BATCH_SIZE = 2000
 # A chat's first digest looks back one day; no digest looks back further than a weekly
 # chat's week plus a day, so a chat back after months gets news, not a month's pile.
 FIRST_WINDOW = timedelta(hours=24)
 MAX_LOOKBACK = timedelta(days=8)
-# Distinct renderings kept for reuse; ~3 KB each, so a few MB at most.
-_RENDER_CACHE = 4096
+# Distinct renderings kept for reuse across batches (a batch shares its own anyway); ~13 KB
+# each, so ~7 MB. 4,096 held 55 MB for few hits when topic sets vary.
+_RENDER_CACHE = 512
 _RETRY_BROKEN = timedelta(days=1)
 
 

@@ -1,14 +1,14 @@
 """The one exception tree of newsbot; each docstring says when the error is raised.
 
-    NewsbotError
-    ├── ConfigError            a setting is missing or invalid
-    ├── SourceError            a source could not be added or read
-    │   ├── SourceRefused      its address is private/loopback, or its URL is not http(s)
-    │   ├── FetchError         the HTTP fetch failed (network, status, size, timeout)
-    │   └── FeedParseError     the body is not a feed we can read
-    ├── NotFound               a named topic, source or chat does not exist
-    ├── InvalidInput           a user-supplied value (keyword list, time, name) is malformed
-    └── Duplicate              the thing being added exists already
+NewsbotError
+├── ConfigError            a setting is missing or invalid
+├── SourceError            a source could not be added or read
+│   ├── SourceRefused      its address is private/loopback, or its URL is not http(s)
+│   ├── FetchError         the HTTP fetch failed (network, status, size, timeout)
+│   └── FeedParseError     the body is not a feed we can read
+├── NotFound               a named topic, source or chat does not exist
+├── InvalidInput           a user-supplied value (keyword list, time, name) is malformed
+└── Duplicate              the thing being added exists already
 """
 
 from __future__ import annotations

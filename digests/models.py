@@ -199,9 +199,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_queue", "status", "lane", "not_before", "id"),)
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     lane: Mapped[int] = mapped_column(Integer)
@@ -226,9 +224,7 @@ class DigestEdition(Base):
     __tablename__ = "digest_editions"
     __table_args__ = (UniqueConstraint("chat_id", "period", name="uq_digest_editions_chat_period"),)
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     period: Mapped[str] = mapped_column(String(32))
     slot_at: Mapped[datetime] = mapped_column(UTCDateTime)

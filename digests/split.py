@@ -117,10 +117,18 @@ def split_digest(
         parts.clear()
         used_length = used_entities = 0
 
-    if header:
-        add(_fit(_parse(header), limit, max_entities))
-    for item in items:
-        piece = _parse(item)
+    pieces = [_parse(item) for item in items]
+    head = _fit(_parse(header), limit, max_entities) if header else None
+    # Most digests fit in one message: then the loop below would add every piece in turn.
+    whole = [head, *pieces] if head is not None else pieces
+    if whole and (
+        sum(p.length for p in whole) + sep.length * (len(whole) - 1) <= limit
+        and sum(p.entities for p in whole) + sep.entities * (len(whole) - 1) <= max_entities
+    ):
+        return [separator.join([p.html for p in whole])]
+    if head is not None:
+        add(head)
+    for piece in pieces:
         free_length, free_entities = room()
         if piece.length <= free_length and piece.entities <= free_entities:
             add(piece)

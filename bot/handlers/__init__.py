@@ -14,14 +14,19 @@ from telegram.ext import (
 )
 
 from bot.handlers import (
+    admin_sources,
+    admin_topics,
+    broadcast,
     digest,
     fallback,
     follow,
     language,
     latest,
     membership,
+    opml,
     settings,
     start,
+    stats,
     stop,
     topics,
 )
@@ -50,6 +55,10 @@ COMMANDS = [
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     """The handlers, in the order they are tried."""
     return [
+        # First: while an admin is in the /broadcast flow, its /cancel and text are its own.
+        broadcast.conversation(),
+        CallbackQueryHandler(broadcast.on_stop_button, pattern=broadcast.STOP_PATTERN),
+        CallbackQueryHandler(broadcast.on_stray_button, pattern=broadcast.STRAY_PATTERN),
         CommandHandler("start", start.start, filters=_CHATS),
         CommandHandler("help", start.help_command, filters=_CHATS),
         CommandHandler("topics", topics.show_topics, filters=_CHATS),
@@ -70,6 +79,10 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
         CallbackQueryHandler(settings.on_settings_button, pattern=r"^set:"),
         CallbackQueryHandler(follow.on_follow_button, pattern=follow.CALLBACK_PATTERN),
+        *admin_sources.handlers(_CHATS),
+        *admin_topics.handlers(_CHATS),
+        *opml.handlers(_CHATS),
+        *stats.handlers(_CHATS),
         MessageHandler(_CHATS & (filters.COMMAND | filters.TEXT), fallback.hint),
     ]
 
@@ -80,3 +93,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # Tried before every handler above; it stops the update only when it answers a prompt.
     application.add_handler(MessageHandler(_CHATS & _PLAIN_TEXT, settings.on_answer), group=-1)
     application.add_error_handler(on_error)
+    broadcast.install(application)

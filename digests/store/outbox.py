@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import OutboxMessage
+from digests.store.bulk import BulkTable
 
 
 class Status(enum.StrEnum):
@@ -72,14 +73,23 @@ async def enqueue(session: AsyncSession, drafts: Sequence[OutboxDraft], now: dat
         }
         for d in drafts
     ]
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    connection = await session.connection()
+    dialect = connection.dialect
+    insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
     # One statement executed with many parameter sets: SQLAlchemy batches it ("insertmanyvalues")
     # without compiling a new many-row statement per batch, which cost half of a 100k-chat tick.
-    table = cast(Table, OutboxMessage.__table__)
-    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
-    result = await session.execute(statement, rows)
-    return len(result.all())
+    # The rows share three timestamps: BulkTable converts each once, not 360,000 times.
+    bulk = BulkTable(cast(Table, OutboxMessage.__table__), [*rows[0], "id"], dialect)
+    target = bulk.table
+    statement = insert(target).on_conflict_do_nothing(index_elements=["key"])
+    if dialect.name == "sqlite":
+        # The driver's own executemany (C), which sums the rows it inserted; a RETURNING
+        # statement is instead rewritten by SQLAlchemy into many-row VALUES (~2× slower here).
+        result = await connection.execute(statement, bulk.rows(rows))
+        return max(result.rowcount, 0)
+    # asyncpg reports no count for executemany: count the returned ids.
+    returned = await connection.execute(statement.returning(target.c.id), bulk.rows(rows))
+    return len(returned.all())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,304 @@
+"""/sources and /addsource (bot admins): source health pages with pause, resume and remove buttons.
+
+Button data is ``as:<action>:<source id>:<page>``, parsed and range-checked by ``decode``; the
+admin check runs again on every press, whatever the data says.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.handlers.admin_common import allowed, fingerprint
+from bot.handlers.replies import reply
+from bot.services import services
+from digests import source_admin
+from digests.errors import Duplicate, InvalidInput, NotFound, SourceError
+from digests.ingest import make_fetcher
+from digests.source_admin import SourceHealth, SourcePage
+from digests.timefmt import age
+from digests.timeutil import utcnow
+from digests.types import SourceInfo
+
+log = logging.getLogger(__name__)
+
+CALLBACK_PATTERN = r"^as:"
+_ERROR_SHOWN = 150
+_MAX_ID = 2**31 - 1
+_ACTIONS = {"p": "page", "pa": "pause", "re": "resume", "rm": "remove", "ry": "remove_yes"}
+_CODES = {action: code for code, action in _ACTIONS.items()}
+_HEX8 = re.compile(r"[0-9a-f]{8}")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceButton:
+    """A press on the source list: ``action`` on ``source_id`` (0 for none), then ``page``."""
+
+    action: str  # page | pause | resume | remove | remove_yes | add
+    source_id: int = 0
+    page: int = 0
+    url_print: str = ""  # ``fingerprint`` of the source's URL: ids are reused on SQLite
+
+
+def encode(button: SourceButton) -> str:
+    """Callback data for ``button`` (well under Telegram's 64 bytes)."""
+    if button.action == "add":
+        return "as:add"
+    if button.action == "page":
+        return f"as:p:0:{button.page}"
+    return f"as:{_CODES[button.action]}:{button.source_id}:{button.page}:{button.url_print}"
+
+
+def _small_int(text: str) -> int | None:
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if value <= _MAX_ID else None
+
+
+def decode(data: str | None) -> SourceButton | None:
+    """The button in callback ``data``, or None when it is not one we made."""
+    if not data or len(data) > 64:
+        return None
+    if data == "as:add":
+        return SourceButton("add")
+    match data.split(":"):
+        case ["as", "p", "0", page]:
+            page_no = _small_int(page)
+            return None if page_no is None else SourceButton("page", 0, page_no)
+        case ["as", code, source, page, url_print] if code in _ACTIONS and code != "p":
+            source_id, page_no = _small_int(source), _small_int(page)
+            if source_id is None or page_no is None or not _HEX8.fullmatch(url_print):
+                return None
+            return SourceButton(_ACTIONS[code], source_id, page_no, url_print)
+    return None
+
+
+def interval_label(seconds: int) -> str:
+    """A fetch interval as it is typed: "15m", "2h", "90s"."""
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+def _shorten(text: str | None) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= _ERROR_SHOWN else flat[: _ERROR_SHOWN - 1] + "…"
+
+
+def _view(health: SourceHealth, now: datetime) -> dict[str, Any]:
+    s = health.info
+    return {
+        "id": s.id,
+        "name": s.name,
+        "kind": s.kind,
+        "every": interval_label(s.fetch_interval),
+        "paused": s.paused,
+        "last_fetch": age(s.last_fetch_at, now) if s.last_fetch_at else "never",
+        "articles_24h": health.articles_24h,
+        "failures": s.consecutive_failures,
+        "last_error": _shorten(s.last_error),
+    }
+
+
+def _page_text(context: ContextTypes.DEFAULT_TYPE, page: SourcePage, now: datetime) -> str:
+    return services(context).renderer.render(
+        "admin_sources",
+        items=[_view(h, now) for h in page.items],
+        page=page.page,
+        pages=page.pages,
+        total=page.total,
+    )
+
+
+def _page_keyboard(page: SourcePage) -> InlineKeyboardMarkup:
+    rows = []
+    for health in page.items:
+        s = health.info
+        url_print = fingerprint(s.url)
+        toggle = SourceButton("resume" if s.paused else "pause", s.id, page.page, url_print)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"▶ Resume #{s.id}" if s.paused else f"⏸ Pause #{s.id}",
+                    callback_data=encode(toggle),
+                ),
+                InlineKeyboardButton(
+                    f"🗑 Remove #{s.id}",
+                    callback_data=encode(SourceButton("remove", s.id, page.page, url_print)),
+                ),
+            ]
+        )
+    if page.pages > 1:
+        nav = []
+        if page.page > 0:
+            nav.append(
+                InlineKeyboardButton(
+                    "‹ Back", callback_data=encode(SourceButton("page", 0, page.page - 1))
+                )
+            )
+        nav.append(
+            InlineKeyboardButton(
+                f"{page.page + 1}/{page.pages}",
+                callback_data=encode(SourceButton("page", 0, page.page)),
+            )
+        )
+        if page.page < page.pages - 1:
+            nav.append(
+                InlineKeyboardButton(
+                    "More ›", callback_data=encode(SourceButton("page", 0, page.page + 1))
+                )
+            )
+        rows.append(nav)
+    rows.append(
+        [InlineKeyboardButton("➕ Add a source", callback_data=encode(SourceButton("add")))]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def _removal_keyboard(source: SourceInfo, page: int) -> InlineKeyboardMarkup:
+    yes = SourceButton("remove_yes", source.id, page, fingerprint(source.url))
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Yes, remove", callback_data=encode(yes)),
+                InlineKeyboardButton(
+                    "No, keep it", callback_data=encode(SourceButton("page", 0, page))
+                ),
+            ]
+        ]
+    )
+
+
+async def show_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List sources with their health, a page at a time (``/sources 2`` opens page 2)."""
+    if not await allowed(update, context):
+        return
+    args = context.args or []
+    wanted = _small_int(args[0]) if args else None
+    now = utcnow()
+    page = await source_admin.source_page(services(context).db, (wanted or 1) - 1, now=now)
+    await reply(update, context, _page_text(context, page, now), _page_keyboard(page))
+
+
+async def add_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Fetch the URL once and store it as a source; say what was found, or why not, in a line."""
+    if not await allowed(update, context):
+        return
+    svc = services(context)
+    args = context.args or []
+    if not args:
+        await reply(update, context, svc.renderer.render("admin_source_usage"))
+        return
+    url, name = args[0], " ".join(args[1:]) or None
+    settings = svc.settings
+    try:
+        async with make_fetcher(settings) as fetcher:
+            added = await source_admin.add_source(
+                svc.db,
+                fetcher,
+                url=url,
+                name=name,
+                every=settings.default_fetch_interval,
+                allow_private=settings.allow_private_sources,
+                now=utcnow(),
+            )
+    except (SourceError, Duplicate, InvalidInput) as exc:
+        reason = _shorten(str(exc)) or type(exc).__name__
+        await reply(
+            update, context, svc.renderer.render("admin_source_failed", url=url, reason=reason)
+        )
+        return
+    info = added.info
+    html = svc.renderer.render(
+        "admin_source_added",
+        id=info.id,
+        name=info.name,
+        kind=info.kind,
+        every=interval_label(info.fetch_interval),
+        feed_title=added.feed_title,
+        items=added.item_count,
+        newest=added.newest_title,
+    )
+    await reply(update, context, html)
+
+
+async def on_source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Turn the page, pause, resume, ask to remove, or remove, editing the list in place."""
+    if not await allowed(update, context):
+        return
+    query = update.callback_query
+    assert query is not None
+    button = decode(query.data)
+    if button is None:
+        await query.answer("This button has expired.")
+        return
+    svc = services(context)
+    if button.action == "add":
+        await query.answer()
+        await reply(update, context, svc.renderer.render("admin_source_usage"))
+        return
+    toast: str | None = ""
+    if button.action != "page":
+        try:
+            toast = await _act(query, context, button)
+        except NotFound:
+            toast = "That source was removed already."
+        if toast is None:
+            return
+    await query.answer(toast[:200] if toast else None)
+    now = utcnow()
+    page = await source_admin.source_page(svc.db, button.page, now=now)
+    await _edit(query, _page_text(context, page, now), _page_keyboard(page))
+
+
+async def _act(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, button: SourceButton
+) -> str | None:
+    """Do what the button says to the source; the toast to show, or None when answered.
+
+    NotFound when the source is gone, or its id now belongs to another source.
+    """
+    svc = services(context)
+    current = await source_admin.get_source(svc.db, button.source_id)
+    if fingerprint(current.url) != button.url_print:
+        raise NotFound("another source has this id now")
+    if button.action == "remove":
+        await query.answer()
+        html = svc.renderer.render(
+            "admin_source_remove", id=current.id, name=current.name, articles=current.article_count
+        )
+        await _edit(query, html, _removal_keyboard(current, button.page))
+        return None
+    if button.action == "remove_yes":
+        removed = await source_admin.remove_source(svc.db, current.id)
+        return f"Removed {removed.name}"
+    info = await source_admin.set_paused(svc.db, current.id, button.action == "pause")
+    return f"{'Paused' if info.paused else 'Resumed'} {info.name}"
+
+
+async def _edit(query: CallbackQuery, html: str, markup: InlineKeyboardMarkup) -> None:
+    try:
+        await query.edit_message_text(html, reply_markup=markup)
+    except BadRequest as exc:
+        # A double tap leaves nothing to change; Telegram reports that as an error.
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+def handlers(chats: filters.BaseFilter) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, for the ordered list in ``bot.handlers``."""
+    return [
+        CommandHandler("sources", show_sources, filters=chats),
+        CommandHandler("addsource", add_source, filters=chats),
+        CallbackQueryHandler(on_source_button, pattern=CALLBACK_PATTERN),
+    ]

@@ -1,0 +1,509 @@
+"""/broadcast: an admin's guided flow (message → audience → preview → confirm) and its progress.
+
+The flow is a ConversationHandler, per user and per chat, in a private chat with the bot:
+
+    /broadcast → TEXT: the admin sends Telegram HTML, or a link (made into a card)
+               → AUDIENCE: all active chats / the followers of a topic / only me
+               → TOPIC: which topic (only for "followers of a topic")
+               → CONFIRM: the message itself is sent as the preview, then Send / Cancel
+
+``/cancel`` leaves it at any step; an idle flow ends after ``CONVERSATION_TIMEOUT``. Every
+handler is admin-only (bot.admin), buttons included, and a button pressed outside its step
+(stale or forged) is answered by ``on_stray_button`` and changes nothing.
+
+After "Send", the confirmation message becomes the progress message: a JobQueue job edits it
+every ``PROGRESS_INTERVAL`` seconds, only when its text changed, with a Stop button; when
+nothing remains the final counts are written and a report follows as a new message. At start
+the bot resumes a job for every broadcast still queued (from the row's progress message), and
+looks again every minute (broadcasts queued from the command line), so a restart loses
+neither the progress message nor the final counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    JobQueue,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.admin import admin_only
+from bot.handlers.replies import reply
+from bot.services import services
+from digests import broadcast as cases
+from digests import topics as topic_cases
+from digests.broadcast import Audience, Progress
+from digests.errors import InvalidInput
+from digests.ingest import make_fetcher
+from digests.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# Conversation states.
+TEXT, AUDIENCE, TOPIC, CONFIRM = range(4)
+
+CONVERSATION_TIMEOUT = timedelta(minutes=15)
+PROGRESS_INTERVAL = 3.0  # seconds between edits of the progress message
+RESUME_INTERVAL = 60.0  # seconds between looks for broadcasts no job follows
+_DRAFT = "broadcast.draft"
+_MAX_TOPIC_BUTTONS = 90
+_AUDIENCE_DATA = re.compile(r"^bca:(all|topic|me|back)$")
+_TOPIC_DATA = re.compile(r"^bct:(\d{1,10})$")
+_CONFIRM_DATA = re.compile(r"^bcc:([yn])$")
+_STOP_DATA = re.compile(r"^bcs:(\d{1,10})$")
+STRAY_PATTERN = r"^bc[atc]:"
+STOP_PATTERN = r"^bcs:"
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """The broadcast being prepared, kept in ``user_data`` between steps."""
+
+    text: str
+    source_url: str | None = None
+    audience: Audience = Audience.ALL
+    topic_id: int | None = None
+    topic: str | None = None
+
+
+# -- keyboards -----------------------------------------------------------------------------------
+
+
+def audience_keyboard(all_chats: int) -> InlineKeyboardMarkup:
+    """All active chats / followers of a topic / only me."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(f"All active chats ({all_chats})", callback_data="bca:all")],
+            [InlineKeyboardButton("Followers of a topic…", callback_data="bca:topic")],
+            [InlineKeyboardButton("Only me (a test)", callback_data="bca:me")],
+        ]
+    )
+
+
+def topics_keyboard(choices: list[tuple[int, str, int]]) -> InlineKeyboardMarkup:
+    """One button per topic (name and followers), two a row, and a way back."""
+    buttons = [
+        InlineKeyboardButton(f"{name} ({followers})", callback_data=f"bct:{topic_id}")
+        for topic_id, name, followers in choices[:_MAX_TOPIC_BUTTONS]
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([InlineKeyboardButton("‹ Back", callback_data="bca:back")])
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm_keyboard(count: int) -> InlineKeyboardMarkup:
+    """Send / Cancel."""
+    chats = "1 chat" if count == 1 else f"{count} chats"
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(f"Send to {chats}", callback_data="bcc:y"),
+                InlineKeyboardButton("Cancel", callback_data="bcc:n"),
+            ]
+        ]
+    )
+
+
+def stop_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
+    """The Stop button under the progress message."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton("⏹ Stop", callback_data=f"bcs:{broadcast_id}")]]
+    )
+
+
+# -- the flow ------------------------------------------------------------------------------------
+
+
+@admin_only
+async def start_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Ask for the message (private chats only)."""
+    svc = services(context)
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        await reply(update, context, svc.renderer.render("broadcast_private_only"))
+        return ConversationHandler.END
+    _user_data(context).pop(_DRAFT, None)
+    await reply(update, context, svc.renderer.render("broadcast_prompt"))
+    return TEXT
+
+
+@admin_only
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Check the message (or make a card of the link) and ask for the audience."""
+    svc = services(context)
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    url = cases.link_in(message.text)
+    try:
+        if url is not None:
+            async with make_fetcher(svc.settings) as fetcher:
+                card = await cases.fetch_card(
+                    fetcher, url, allow_private=svc.settings.allow_private_sources
+                )
+            text = cases.check_html(svc.renderer.render("broadcast_card", card=card))
+        else:
+            text = cases.check_html(message.text)
+    except InvalidInput as exc:
+        await reply(update, context, svc.renderer.render("broadcast_invalid", problem=str(exc)))
+        return TEXT
+    _user_data(context)[_DRAFT] = Draft(text=text, source_url=url)
+    all_chats = await cases.count_recipients(svc.db, Audience.ALL)
+    await reply(
+        update, context, svc.renderer.render("broadcast_audience"), audience_keyboard(all_chats)
+    )
+    return AUDIENCE
+
+
+@admin_only
+async def on_audience(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """All chats or only me: show the preview. A topic: list the topics."""
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    draft = _draft(context)
+    found = _AUDIENCE_DATA.match(query.data or "")
+    if draft is None or found is None:
+        await query.answer("This button has expired.")
+        return None
+    choice = found.group(1)
+    await query.answer()
+    if choice == "back":
+        all_chats = await cases.count_recipients(svc.db, Audience.ALL)
+        await query.edit_message_text(
+            svc.renderer.render("broadcast_audience"), reply_markup=audience_keyboard(all_chats)
+        )
+        return AUDIENCE
+    if choice == "topic":
+        topics = [(t.id, t.name, t.followers) for t in await topic_cases.list_topics(svc.db)]
+        markup = topics_keyboard(topics) if topics else audience_keyboard(0)
+        await query.edit_message_text(
+            svc.renderer.render("broadcast_topics", topics=bool(topics)), reply_markup=markup
+        )
+        return TOPIC if topics else AUDIENCE
+    draft = replace(draft, audience=Audience(choice), topic_id=None, topic=None)
+    return await _preview(update, context, draft)
+
+
+@admin_only
+async def on_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """The followers of the chosen topic: show the preview."""
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    draft = _draft(context)
+    found = _TOPIC_DATA.match(query.data or "")
+    if draft is None or found is None:
+        await query.answer("This button has expired.")
+        return None
+    topic_id = int(found.group(1))
+    try:
+        name = await cases.topic_name(svc.db, topic_id)
+    except InvalidInput as exc:
+        await query.answer(str(exc), show_alert=True)
+        return None
+    await query.answer()
+    draft = replace(draft, audience=Audience.TOPIC, topic_id=topic_id, topic=name)
+    return await _preview(update, context, draft)
+
+
+async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+    """Send the message exactly as recipients get it, then the count and Send / Cancel."""
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    _user_data(context)[_DRAFT] = draft
+    count = await cases.count_recipients(svc.db, draft.audience, draft.topic_id)
+    render = svc.renderer.render
+    await query.edit_message_text(
+        render("broadcast_audience_chosen", audience=draft.audience.value, topic=draft.topic)
+    )
+    await reply(update, context, draft.text)  # as the sender sends it: HTML, no link preview
+    await reply(
+        update,
+        context,
+        render("broadcast_confirm", audience=draft.audience.value, topic=draft.topic, count=count),
+        confirm_keyboard(count),
+    )
+    return CONFIRM
+
+
+@admin_only
+async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """Send: queue it and turn this message into the progress message. Cancel: forget it."""
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    draft = _draft(context)
+    found = _CONFIRM_DATA.match(query.data or "")
+    if draft is None or found is None:
+        await query.answer("This button has expired.")
+        return None
+    _user_data(context).pop(_DRAFT, None)
+    if found.group(1) == "n":
+        await query.answer()
+        await query.edit_message_text(svc.renderer.render("broadcast_cancelled"))
+        return ConversationHandler.END
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    plan = cases.Plan(
+        admin_id=user.id,
+        text=draft.text,
+        audience=draft.audience,
+        topic_id=draft.topic_id,
+        me_chat_id=chat.id,
+        source_url=draft.source_url,
+        progress_chat_id=chat.id,
+    )
+    started = await cases.start_broadcast(svc.db, plan, now=utcnow())
+    svc.notify_sender()
+    await query.answer("Sending.")
+    first = Progress(
+        id=started.id,
+        recipients=started.recipients,
+        sent=0,
+        failed=0,
+        blocked=0,
+        stopped=0,
+        remaining=started.recipients,
+        status=cases.BroadcastStatus.QUEUED,
+    )
+    text = _progress_text(context, first)
+    edited = await query.edit_message_text(text, reply_markup=stop_keyboard(started.id))
+    message_id = edited.message_id if not isinstance(edited, bool) else None
+    if message_id is not None:
+        await cases.set_progress_message(svc.db, started.id, chat.id, message_id)
+    watch(_job_queue(context), started.id, chat.id, message_id, shown=text)
+    return ConversationHandler.END
+
+
+async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Leave the flow; nothing is queued."""
+    _user_data(context).pop(_DRAFT, None)
+    await reply(update, context, services(context).renderer.render("broadcast_cancelled"))
+    return ConversationHandler.END
+
+
+@admin_only
+async def on_stray_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A flow button pressed outside its step (an old message, or forged): nothing happens."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer("This button has expired.")
+
+
+@admin_only
+async def on_stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop a running broadcast: its queued messages are dropped; what was sent stays sent."""
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    found = _STOP_DATA.match(query.data or "")
+    if found is None:
+        await query.answer("This button has expired.")
+        return
+    broadcast_id = int(found.group(1))
+    dropped = await cases.stop_broadcast(svc.db, broadcast_id)
+    await query.answer(svc.renderer.render("broadcast_stopping", count=dropped))
+    message = query.message
+    chat_id = message.chat.id if message is not None else None
+    message_id = message.message_id if message is not None else None
+    watch(_job_queue(context), broadcast_id, chat_id, message_id)
+
+
+def conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    """The /broadcast flow as one handler."""
+    # Buttons are tracked per chat and user, not per message (per_message=False): PTB warns
+    # about that, and it is what we want — the step decides which buttons count.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("broadcast", start_flow)],
+            states={
+                TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, on_text)],
+                AUDIENCE: [CallbackQueryHandler(on_audience, pattern=r"^bca:")],
+                TOPIC: [
+                    CallbackQueryHandler(on_topic, pattern=r"^bct:"),
+                    CallbackQueryHandler(on_audience, pattern=r"^bca:back$"),
+                ],
+                CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^bcc:")],
+            },
+            fallbacks=[CommandHandler("cancel", on_cancel)],
+            allow_reentry=True,
+            per_user=True,
+            per_chat=True,
+            conversation_timeout=CONVERSATION_TIMEOUT,
+            name="broadcast",
+        )
+
+
+# -- progress ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Watch:
+    """What one progress job knows between its runs."""
+
+    broadcast_id: int
+    chat_id: int | None
+    message_id: int | None
+    shown: str | None = None
+    meter: cases.RateMeter = field(default_factory=cases.RateMeter)
+
+
+def _job_name(broadcast_id: int) -> str:
+    return f"broadcast-progress-{broadcast_id}"
+
+
+def watch(
+    job_queue: JobQueue,  # type: ignore[type-arg]
+    broadcast_id: int,
+    chat_id: int | None,
+    message_id: int | None,
+    *,
+    shown: str | None = None,
+) -> None:
+    """Follow the broadcast until it is finished; one job per broadcast.
+
+    A second call adds only the progress message, if the job did not know it yet (the
+    minute's look for unfinished broadcasts may start a job before "Send" has finished).
+    """
+    name = _job_name(broadcast_id)
+    for job in job_queue.get_jobs_by_name(name):
+        state = job.data
+        if isinstance(state, _Watch) and state.message_id is None and message_id is not None:
+            state.chat_id, state.message_id, state.shown = chat_id, message_id, shown
+        return
+    job_queue.run_repeating(
+        _tick,
+        interval=PROGRESS_INTERVAL,
+        first=min(1.0, PROGRESS_INTERVAL),
+        data=_Watch(broadcast_id, chat_id, message_id, shown),
+        name=name,
+    )
+
+
+async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One look at the broadcast: edit the progress message, or finish with the report."""
+    job = context.job
+    assert job is not None
+    state = job.data
+    assert isinstance(state, _Watch)
+    svc = services(context)
+    try:
+        current, won = await cases.settle(svc.db, state.broadcast_id, now=utcnow())
+    except InvalidInput:
+        log.warning("broadcast %d is gone; no more progress", state.broadcast_id)
+        job.schedule_removal()
+        return
+    except Exception:  # a database hiccup: the next tick tries again
+        log.exception("could not read the progress of broadcast %d", state.broadcast_id)
+        return
+    state.meter.add(time.monotonic(), current.done)
+    current = replace(current, eta=state.meter.eta(current.remaining))
+    if current.finished:
+        job.schedule_removal()
+    text = _progress_text(context, current)
+    markup = None if current.finished else stop_keyboard(current.id)
+    if state.chat_id is not None and state.message_id is not None and text != state.shown:
+        try:
+            await _pace(context, state.chat_id)
+            await context.bot.edit_message_text(
+                text, chat_id=state.chat_id, message_id=state.message_id, reply_markup=markup
+            )
+            state.shown = text
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                state.shown = text
+            else:
+                log.warning("could not edit broadcast %d's progress: %s", current.id, exc)
+        except TelegramError as exc:
+            log.warning("could not edit broadcast %d's progress: %s", current.id, exc)
+    if current.finished and won and state.chat_id is not None:
+        try:
+            await _pace(context, state.chat_id)
+            await context.bot.send_message(
+                state.chat_id, svc.renderer.render("broadcast_report", p=current)
+            )
+        except TelegramError as exc:
+            log.warning("could not send broadcast %d's report: %s", current.id, exc)
+
+
+async def _pace(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    delivery = services(context).delivery
+    if delivery is not None:
+        await delivery.acquire_direct(chat_id)
+
+
+def _progress_text(context: CallbackContext, current: Progress) -> str:  # type: ignore[type-arg]
+    eta = "done" if current.remaining == 0 else cases.duration_text(current.eta)
+    return services(context).renderer.render("broadcast_progress", p=current, eta=eta)
+
+
+async def _resume(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Follow every broadcast still queued that no job follows, on its progress message."""
+    svc = services(context)
+    try:
+        rows = await cases.unfinished(svc.db)
+    except Exception:
+        log.exception("could not look for unfinished broadcasts")
+        return
+    queue = _job_queue(context)
+    for row in rows:
+        if queue.get_jobs_by_name(_job_name(row.id)):
+            continue
+        log.info("following broadcast %d", row.id)
+        watch(queue, row.id, row.progress_chat_id, row.progress_message_id)
+
+
+def install(application: Application) -> None:  # type: ignore[type-arg]
+    """Follow unfinished broadcasts: at start, then every ``RESUME_INTERVAL`` seconds.
+
+    At start this resumes what a restart interrupted; later runs pick up broadcasts queued
+    from the command line, so their final counts are written even if no one watched them.
+    """
+    if application.job_queue is None:
+        log.warning("no job queue (APScheduler missing): broadcast progress is not shown")
+        return
+    # A repeating job whose first run is already due when the bot starts skips to its next
+    # interval (APScheduler's IntervalTrigger), so the run at start is a job of its own.
+    application.job_queue.run_once(_resume, when=0, name="broadcast-resume")
+    application.job_queue.run_repeating(
+        _resume, interval=RESUME_INTERVAL, first=RESUME_INTERVAL, name="broadcast-resume"
+    )
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _user_data(context: ContextTypes.DEFAULT_TYPE) -> dict[object, object]:
+    data = context.user_data
+    assert data is not None
+    return data
+
+
+def _draft(context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
+    found = _user_data(context).get(_DRAFT)
+    return found if isinstance(found, Draft) else None
+
+
+def _job_queue(context: ContextTypes.DEFAULT_TYPE) -> JobQueue:  # type: ignore[type-arg]
+    queue = context.job_queue
+    assert queue is not None
+    return queue
