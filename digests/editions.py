@@ -24,12 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digests.assembly import Pick, Section, TopicPool, Window, assemble, one_line_lead
 from digests.db import Database
 from digests.errors import InvalidInput
-from digests.render import Renderer, safe_link
+from digests.i18n import DEFAULT_LANGUAGE, supported_language
+from digests.render import Renderer, localized_age, localized_date, safe_link
 from digests.schedule import DigestSchedule, due_slot, next_slot, period_key
 from digests.split import split_digest
 from digests.store import editions as store
+from digests.store.headlines import ALSO_SHOWN
 from digests.store.outbox import Lane, OutboxDraft, enqueue
-from digests.timefmt import age, local_date
+from digests.store.stories import StoryFacts, story_facts
+from digests.timefmt import local_date
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,9 @@ class ItemView:
     source: str
     age: str
     lead: str
+    also: str = ""  # other sources carrying the story, up to three
+    also_more: int = 0
+    matched: str = ""  # keywords of the chat's own keyword topic that brought the item
 
 
 async def run_tick(
@@ -110,7 +116,11 @@ async def run_tick(
     is called after each batch that queued messages, so the sender wakes up.
     """
     async with db.transaction() as session:
-        editor = _Editor(renderer, await store.topic_names(session))
+        editor = _Editor(
+            renderer,
+            await store.topic_names(session),
+            await store.personal_topic_ids(session),
+        )
     total = TickReport()
     while True:
         async with db.transaction() as session:
@@ -131,24 +141,37 @@ async def preview_digest(
     async with db.transaction() as session:
         chat = await store.chat_schedule(session, chat_id)
         topics = (await store.followed_topics(session, [chat_id])).get(chat_id, frozenset())
-        editor = _Editor(renderer, await store.topic_names(session))
+        editor = _Editor(
+            renderer,
+            await store.topic_names(session),
+            await store.personal_topic_ids(session),
+        )
         next_at = _next_for_preview(chat, now) if chat is not None else None
         when = _local_when(next_at, chat.timezone) if chat is not None and next_at else None
         timezone = chat.timezone if chat is not None else "UTC"
+        lang = supported_language(chat.language) if chat is not None else DEFAULT_LANGUAGE
         if chat is None or not topics:
-            note = renderer.render("digest_empty", preview=True, follows_nothing=True, when=when)
+            note = renderer.render(
+                "digest_empty", lang=lang, preview=True, follows_nothing=True, when=when
+            )
             return DigestPreview((note,), 0, next_at)
         window = _window(chat.last_digest_at, now)
         await editor.cover(session, [window])
         sections = assemble(editor.pool, topics, window, chat.max_items, editor.names)
         await editor.load_texts(session, [sections])
     if not sections:
-        note = renderer.render("digest_empty", preview=True, follows_nothing=False, when=when)
+        note = renderer.render(
+            "digest_empty", lang=lang, preview=True, follows_nothing=False, when=when
+        )
         return DigestPreview((note,), 0, next_at)
     header = renderer.render(
-        "digest_header", preview=True, when=when, date=local_date(now, timezone)
+        "digest_header",
+        lang=lang,
+        preview=True,
+        when=when,
+        date=localized_date(now, timezone, lang),
     )
-    messages = split_digest(header, editor.stream(sections, now))
+    messages = split_digest(header, editor.stream(sections, now, lang))
     return DigestPreview(tuple(messages), sum(len(s.picks) for s in sections), next_at)
 
 
@@ -196,8 +219,9 @@ async def _run_batch(
     for chat, slot in due:
         followed = topics.get(chat.id, frozenset())
         window = _window(chat.last_digest_at, slot)
-        date = editor.date(slot, chat.timezone)
-        key = (followed, window, chat.max_items, slot, date, chat.language, chat.notify_empty)
+        lang = supported_language(chat.language)
+        date = editor.date(slot, chat.timezone, lang)
+        key = (followed, window, chat.max_items, slot, date, lang, chat.notify_empty)
         keys.append(key)
         found = editor.cached(key)
         if found is not None:
@@ -301,16 +325,22 @@ def _local_when(moment: datetime, timezone: str) -> str:
 class _Editor:
     """One tick's shared state: ranked candidates, article texts and rendered fragments."""
 
-    def __init__(self, renderer: Renderer, names: dict[int, str]) -> None:
+    def __init__(
+        self, renderer: Renderer, names: dict[int, str], personal: set[int] | None = None
+    ) -> None:
         self.renderer = renderer
         self.names = names
+        self.personal = personal or set()  # keyword topics: their items say what matched
+        self._facts: dict[int, StoryFacts] = {}
+        self._matched: dict[tuple[int, int], str] = {}
         self.pool = TopicPool()
         self._covered: Window | None = None
         self._texts: dict[int, store.ArticleText] = {}
-        self._items: dict[tuple[int, str], str] = {}
-        self._fragments: dict[tuple[int, datetime, int | None], str] = {}
-        self._headings: dict[int, str] = {}
-        self._headers: dict[str, str] = {}
+        self._items: dict[tuple[int, str, str, int | None], str] = {}
+        self._fragments: dict[tuple[int, datetime, int, bool, str], str] = {}
+        self._headings: dict[tuple[int, str], str] = {}
+        self._headers: dict[tuple[str, str], str] = {}
+        self._local_dates: dict[tuple[datetime, str, str], str] = {}
         self._digests: OrderedDict[_Key, _Rendered] = OrderedDict()
         self._decisions: dict[tuple[object, ...], tuple[datetime | None, datetime | None]] = {}
         self._dates: dict[tuple[datetime, str], tuple[str, str]] = {}
@@ -333,10 +363,24 @@ class _Editor:
 
     async def load_texts(self, session: AsyncSession, plans: Iterable[tuple[Section, ...]]) -> None:
         """Fetch the texts of picked articles not fetched yet in this tick."""
+        plans = list(plans)
         wanted = {p.article_id for sections in plans for s in sections for p in s.picks}
         missing = wanted - self._texts.keys()
         if missing:
-            self._texts.update(await store.article_texts(session, missing))
+            texts = await store.article_texts(session, missing)
+            self._texts.update(texts)
+            stories = {t.story_id for t in texts.values() if t.story_id is not None}
+            if stories:
+                self._facts.update(await story_facts(session, sorted(stories)))
+        pairs = {
+            (p.article_id, s.topic_id)
+            for sections in plans
+            for s in sections
+            if s.topic_id in self.personal
+            for p in s.picks
+        } - self._matched.keys()
+        if pairs:
+            self._matched.update(await store.matched_keywords(session, pairs))
 
     def decide(
         self, chat: store.ChatSchedule, now: datetime, catch_up: timedelta
@@ -355,9 +399,14 @@ class _Editor:
             found = self._decisions[key] = _decide(chat, now, catch_up)
         return found
 
-    def date(self, slot: datetime, timezone: str) -> str:
-        """The header's date for a slot in a zone."""
-        return self._local(slot, timezone)[0]
+    def date(self, slot: datetime, timezone: str, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The header's date for a slot in a zone, in ``lang``."""
+        if lang == DEFAULT_LANGUAGE:
+            return self._local(slot, timezone)[0]
+        found = self._local_dates.get((slot, timezone, lang))
+        if found is None:
+            found = self._local_dates[(slot, timezone, lang)] = localized_date(slot, timezone, lang)
+        return found
 
     def period(self, slot: datetime, timezone: str) -> str:
         """The edition's period key for a slot in a zone."""
@@ -380,17 +429,24 @@ class _Editor:
     def render(self, key: _Key, sections: tuple[Section, ...]) -> _Rendered:
         """Render and remember the digest for ``key``: its messages, none when empty and the
         chat wants no note."""
-        topics, _, _, slot, date, _, notify_empty = key
+        topics, _, _, slot, date, lang, notify_empty = key
         items = sum(len(s.picks) for s in sections)
         if items:
-            header = self._headers.get(date)
+            header = self._headers.get((date, lang))
             if header is None:
-                header = self.renderer.render("digest_header", preview=False, date=date, when=None)
-                self._headers[date] = header
-            messages = tuple(split_digest(header, self.stream(sections, slot)))
+                header = self.renderer.render(
+                    "digest_header", lang=lang, preview=False, date=date, when=None
+                )
+                self._headers[(date, lang)] = header
+            messages = tuple(split_digest(header, self.stream(sections, slot, lang)))
         elif notify_empty:
             note = self.renderer.render(
-                "digest_empty", preview=False, follows_nothing=not topics, date=date, when=None
+                "digest_empty",
+                lang=lang,
+                preview=False,
+                follows_nothing=not topics,
+                date=date,
+                when=None,
             )
             messages = (note,)
         else:
@@ -400,7 +456,9 @@ class _Editor:
             self._digests.popitem(last=False)
         return rendered
 
-    def stream(self, sections: tuple[Section, ...], at: datetime) -> list[str]:
+    def stream(
+        self, sections: tuple[Section, ...], at: datetime, lang: str = DEFAULT_LANGUAGE
+    ) -> list[str]:
         """Items as HTML fragments; a heading travels with its first item, never alone."""
         fragments: list[str] = []
         for section in sections:
@@ -408,42 +466,49 @@ class _Editor:
             for pick in section.picks:
                 if pick.article_id not in self._texts:
                     continue  # deleted with its source since the tick ranked it
-                fragments.append(self._fragment(pick, at, section.topic_id if first else None))
+                fragments.append(self._fragment(pick, at, section.topic_id, first, lang))
                 first = False
         return fragments
 
-    def _fragment(self, pick: Pick, at: datetime, heading: int | None) -> str:
+    def _fragment(self, pick: Pick, at: datetime, topic_id: int, first: bool, lang: str) -> str:
         # Thousands of chats show the same headline at the same slot: one string for all,
         # so its parse in split_digest is cached too.
-        key = (pick.article_id, at, heading)
+        key = (pick.article_id, at, topic_id, first, lang)
         found = self._fragments.get(key)
         if found is None:
-            item = self._item(pick.article_id, age(pick.sort_at, at))
-            found = item if heading is None else f"{self._heading(heading)}\n{item}"
+            personal = topic_id if topic_id in self.personal else None
+            shown_age = localized_age(pick.sort_at, at, lang)
+            item = self._item(pick.article_id, shown_age, lang, personal)
+            found = f"{self._heading(topic_id, lang)}\n{item}" if first else item
             self._fragments[key] = found
         return found
 
-    def _heading(self, topic_id: int) -> str:
-        found = self._headings.get(topic_id)
+    def _heading(self, topic_id: int, lang: str) -> str:
+        found = self._headings.get((topic_id, lang))
         if found is None:
             name = self.names.get(topic_id, "")
-            found = self.renderer.render("digest_heading", topic=name)
-            self._headings[topic_id] = found
+            found = self.renderer.render("digest_heading", lang=lang, topic=name)
+            self._headings[(topic_id, lang)] = found
         return found
 
-    def _item(self, article_id: int, shown_age: str) -> str:
-        key = (article_id, shown_age)
+    def _item(self, article_id: int, shown_age: str, lang: str, personal: int | None) -> str:
+        key = (article_id, shown_age, lang, personal)
         found = self._items.get(key)
         if found is None:
             text = self._texts[article_id]
             title = " ".join(text.title.split()) or "(untitled)"
+            facts = self._facts.get(text.story_id) if text.story_id is not None else None
+            others = [n for n in facts.sources if n != text.source_name] if facts else []
             view = ItemView(
                 title=title,
                 url=safe_link(text.url),
                 source=text.source_name,
                 age=shown_age,
                 lead=one_line_lead(text.lead, text.summary, title),
+                also=", ".join(others[:ALSO_SHOWN]),
+                also_more=max(0, len(others) - ALSO_SHOWN),
+                matched=self._matched.get((article_id, personal), "") if personal else "",
             )
-            found = self.renderer.render("digest_item", item=view)
+            found = self.renderer.render("digest_item", lang=lang, item=view)
             self._items[key] = found
         return found

@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_timedelta
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from digests.i18n import DEFAULT_LANGUAGE, supported_language, translations, translator
-from digests.timefmt import age
+from digests.timefmt import age, local_date
 from digests.types import Headline
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -49,6 +50,15 @@ class HeadlineView:
     first_reported: str = ""  # a republished copy's story was first reported on this date...
     first_source: str = ""  # ...by this source
     matched: str = ""  # keywords of the chat's own keyword topics this item matched
+
+
+def localized_date(moment: datetime, timezone: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """``moment`` as a long date in ``timezone``, in ``lang`` ("الثلاثاء، 24 نوفمبر 2026")."""
+    lang = supported_language(lang)
+    if lang == DEFAULT_LANGUAGE:
+        return local_date(moment, timezone)
+    local = moment.astimezone(ZoneInfo(timezone))
+    return format_date(local.date(), "EEEE، d MMMM y" if lang == "ar" else "full", locale=lang)
 
 
 def localized_age(then: datetime, now: datetime, lang: str = DEFAULT_LANGUAGE) -> str:

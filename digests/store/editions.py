@@ -16,8 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import NullType
 
 from digests.assembly import Candidate
-from digests.models import Article, ArticleTopic, Chat, DigestEdition, Source, Subscription, Topic
+from digests.models import (
+    Article,
+    ArticleTopic,
+    Chat,
+    DigestEdition,
+    Source,
+    Story,
+    Subscription,
+    Topic,
+)
 from digests.store.bulk import BulkTable
+from digests.store.stories import story_first_seen
 
 _IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and asyncpg's parameter limits
 
@@ -48,6 +58,7 @@ class ArticleText:
     source_name: str
     lead: str
     summary: str
+    story_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +155,38 @@ async def topic_names(session: AsyncSession) -> dict[int, str]:
     return {topic_id: name for topic_id, name in rows.all()}
 
 
+async def personal_topic_ids(session: AsyncSession) -> set[int]:
+    """Ids of the chats' own keyword topics (their items say which keywords matched)."""
+    rows = await session.execute(select(Topic.id).where(Topic.owner_chat_id.is_not(None)))
+    return set(rows.scalars())
+
+
+async def matched_keywords(
+    session: AsyncSession, pairs: Collection[tuple[int, int]]
+) -> dict[tuple[int, int], str]:
+    """The keywords each (article, topic) match was made by, e.g. "hasakah prison, isis"."""
+    found: dict[tuple[int, int], str] = {}
+    articles = sorted({article_id for article_id, _ in pairs})
+    topics = sorted({topic_id for _, topic_id in pairs})
+    for start in range(0, len(articles), _IN_CHUNK):
+        rows = await session.execute(
+            select(ArticleTopic.article_id, ArticleTopic.topic_id, ArticleTopic.matched).where(
+                ArticleTopic.article_id.in_(articles[start : start + _IN_CHUNK]),
+                ArticleTopic.topic_id.in_(topics),
+            )
+        )
+        for article_id, topic_id, matched in rows.all():
+            if (article_id, topic_id) in pairs:
+                found[(article_id, topic_id)] = matched
+    return found
+
+
 async def candidates(session: AsyncSession, after: datetime, upto: datetime) -> list[Candidate]:
     """Every topic match of the articles first seen after ``after`` and at or before ``upto``.
 
     ``sources`` is how many stored articles share the article's story (1 when it has none).
+    ``first_seen_at`` is when the article's *story* was first seen, so a republished or late
+    copy of an older story falls outside the chat's window and is not sent as new.
     """
     rows = (
         await session.execute(
@@ -156,10 +195,11 @@ async def candidates(session: AsyncSession, after: datetime, upto: datetime) -> 
                 ArticleTopic.topic_id,
                 ArticleTopic.strength,
                 ArticleTopic.sort_at,
-                Article.first_seen_at,
+                story_first_seen(),
                 Article.story_id,
             )
             .join(Article, Article.id == ArticleTopic.article_id)
+            .outerjoin(Story, Story.id == Article.story_id)
             .where(Article.first_seen_at > after, Article.first_seen_at <= upto)
         )
     ).all()
@@ -195,13 +235,21 @@ async def article_texts(
     for start in range(0, len(ids), _IN_CHUNK):
         rows = await session.execute(
             select(
-                Article.id, Article.title, Article.url, Source.name, Article.lead, Article.summary
+                Article.id,
+                Article.title,
+                Article.url,
+                Source.name,
+                Article.lead,
+                Article.summary,
+                Article.story_id,
             )
             .join(Source, Source.id == Article.source_id)
             .where(Article.id.in_(ids[start : start + _IN_CHUNK]))
         )
-        for article_id, title, url, source_name, lead, summary in rows.all():
-            found[article_id] = ArticleText(title, url, source_name, lead or "", summary or "")
+        for article_id, title, url, source_name, lead, summary, story_id in rows.all():
+            found[article_id] = ArticleText(
+                title, url, source_name, lead or "", summary or "", story_id
+            )
     return found
 
 
