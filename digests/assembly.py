@@ -217,6 +217,8 @@ def one_line_lead(lead: str, summary: str, title: str, limit: int = LEAD_LIMIT) 
     return re.sub(r"[\s,;:.\-–—]+$", "", cut) + "…"
 
 
-def _rank_key(candidate: Candidate) -> tuple[float, int, int]:
-    # Best first; ties broken by newer article, then by topic, so the order is stable.
-    return (-candidate.score, -candidate.article_id, candidate.topic_id)
+def _rank_key(candidate: Candidate) -> tuple[float, int, float, int]:
+    # Best first; ties broken by newer article, then by the stronger match (an article's
+    # topics differ in score only by strength, which float addition can round away), then by
+    # topic, so the order is stable.
+    return (-candidate.score, -candidate.article_id, -candidate.strength, candidate.topic_id)
