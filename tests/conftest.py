@@ -10,6 +10,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from digests import migrate
@@ -53,6 +54,11 @@ def _find_shared() -> Path:
 SHARED = _find_shared()
 CORPUS = SHARED / "corpus"
 SEED = SHARED / "seed"
+
+# CI runs the property tests with fixed seeds, so a run is reproducible; locally they explore.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
