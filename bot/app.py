@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import LinkPreviewOptions, Update
+from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot import handlers
@@ -29,6 +30,7 @@ def build_application(
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         await application.bot.set_my_commands(handlers.COMMANDS)
+        await _show_admin_commands(application, settings.admin_ids)
         me = application.bot
         log.info("bot @%s is up, talking to %s", me.username, settings.bot_api_url)
         if on_start is not None:
@@ -58,6 +60,19 @@ def build_application(
     install(application.bot_data, services)
     handlers.register(application)
     return application
+
+
+async def _show_admin_commands(application: Application, admin_ids: frozenset[int]) -> None:  # type: ignore[type-arg]
+    """Admins see the admin commands in their private chat's menu; nobody else does."""
+    for admin_id in sorted(admin_ids):
+        try:
+            await application.bot.set_my_commands(
+                [*handlers.COMMANDS, *handlers.ADMIN_COMMANDS],
+                scope=BotCommandScopeChat(admin_id),
+            )
+        except TelegramError as exc:
+            # Telegram knows a private chat only once the admin has opened it.
+            log.warning("admin %s: command menu not set (%s)", admin_id, exc)
 
 
 def run_polling(application: Application) -> None:  # type: ignore[type-arg]

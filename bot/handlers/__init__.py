@@ -51,6 +51,18 @@ COMMANDS = [
     BotCommand("start", "Start over"),
 ]
 
+# Shown only in admins' own menus (see bot.app); every one of them checks ADMIN_IDS itself.
+ADMIN_COMMANDS = [
+    BotCommand("broadcast", "Admin: send breaking news"),
+    BotCommand("sources", "Admin: sources and their health"),
+    BotCommand("addsource", "Admin: add a feed or page"),
+    BotCommand("addtopic", "Admin: add a topic"),
+    BotCommand("edittopic", "Admin: change a topic"),
+    BotCommand("deltopic", "Admin: delete a topic"),
+    BotCommand("export", "Admin: sources as OPML"),
+    BotCommand("stats", "Admin: how the service is doing"),
+]
+
 
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     """The handlers, in the order they are tried."""

@@ -166,3 +166,13 @@ async def test_unknown_command_and_free_text_get_a_hint(harness: Harness) -> Non
         assert reply.text == (
             "I didn't get that. Try /latest for headlines, /topics to pick topics, or /help."
         )
+
+
+async def test_admin_commands_show_only_in_admin_menus(harness: Harness) -> None:
+    from tests.bot.conftest import ADMIN_ID
+
+    public = [c["command"] for c in harness.server.commands()]
+    admin = [c["command"] for c in harness.server.commands({"type": "chat", "chat_id": ADMIN_ID})]
+    assert "broadcast" not in public and "stats" not in public
+    assert admin[: len(public)] == public
+    assert {"broadcast", "sources", "addtopic", "stats", "export"} <= set(admin)
