@@ -97,7 +97,12 @@ async def test_cli_tick_queues_due_digests_and_preview_prints_plain_text(
     async with harness.db.transaction() as session:
         chat = await session.get(Chat, 1001)
         assert chat is not None
-        slot = next_slot(DigestSchedule.from_columns("UTC", "08:00", "daily", 0, None), now)
+        # A slot ten minutes ahead, so the article (an hour old) is inside the first digest's
+        # 24 h look-back whatever time of day the test runs.
+        chat.digest_time = (now + timedelta(minutes=10)).strftime("%H:%M")
+        slot = next_slot(
+            DigestSchedule.from_columns("UTC", chat.digest_time, "daily", 0, None), now
+        )
         assert slot is not None
         chat.next_digest_at = slot
         chat.created_at = now - timedelta(days=2)
