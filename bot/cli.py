@@ -501,12 +501,12 @@ async def _deliver_while(settings: Settings, db: Database, watch: Callable[[], A
 def fetch() -> None:
     """Fetch every source once now, with a progress bar and a summary."""
     from digests.ingest import fetch_sources, make_fetcher
-    from digests.store.sources import list_sources
+    from digests.store.sources import active_schedules
     from digests.timeutil import utcnow
 
     async def work(settings: Settings, db: Database) -> None:
         async with db.transaction() as session:
-            ids = [s.id for s in await list_sources(session) if not s.paused]
+            ids = [s.id for s in await active_schedules(session)]
         if not ids:
             click.echo("no sources to fetch; add one with: newsbot sources add URL")
             return

@@ -23,7 +23,7 @@ from digests.ingest import fetch_source
 from digests.render import Renderer
 from digests.settings import Settings
 from digests.sources.fetch import Fetcher
-from digests.store.sources import list_sources
+from digests.store.sources import active_schedules
 from digests.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -100,8 +100,7 @@ class NewsScheduler:
         """Add, reschedule or drop per-source jobs to match the sources table."""
         now = utcnow()
         async with self._db.transaction() as session:
-            sources = await list_sources(session)
-        wanted = {s.id: s for s in sources if not s.paused}
+            wanted = {s.id: s for s in await active_schedules(session)}
         for source_id in list(self._intervals):
             if source_id not in wanted:
                 self._scheduler.remove_job(f"{_SOURCE_JOB}{source_id}")

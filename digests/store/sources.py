@@ -5,6 +5,7 @@ Plain functions that take the session first and never commit: the caller owns th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -101,6 +102,25 @@ async def remove_source(session: AsyncSession, id_or_url: str) -> SourceInfo:
     await session.delete(source)
     await session.flush()
     return info
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSchedule:
+    """What scheduling a source's fetches needs, without its health or article count."""
+
+    id: int
+    fetch_interval: int
+    last_fetch_at: datetime | None
+
+
+async def active_schedules(session: AsyncSession) -> list[FetchSchedule]:
+    """Every unpaused source's interval and last fetch: cheap enough to read every minute."""
+    rows = await session.execute(
+        select(Source.id, Source.fetch_interval, Source.last_fetch_at)
+        .where(Source.paused.is_(False))
+        .order_by(Source.id)
+    )
+    return [FetchSchedule(source_id, interval, last) for source_id, interval, last in rows]
 
 
 async def due_source_ids(session: AsyncSession, now: datetime) -> list[int]:
