@@ -7,7 +7,7 @@ limits; a reply waits at most a fraction of a second (one chat: a second between
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.services import services
@@ -17,7 +17,7 @@ async def reply(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     html: str,
-    markup: InlineKeyboardMarkup | None = None,
+    markup: InlineKeyboardMarkup | ForceReply | None = None,
 ) -> Message:
     """Send ``html`` to the update's chat, in the same forum thread when there is one."""
     chat = update.effective_chat

@@ -156,22 +156,7 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, prompt: kb.Pr
     # A bot in privacy mode sees only the group messages that reply to it: ForceReply opens
     # such a reply, and ``selective`` offers it to the mentioned admin alone. Channels have
     # no reply field to force.
-    await _send_prompt(update, context, html, force_reply=not channel)
-
-
-async def _send_prompt(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, html: str, *, force_reply: bool
-) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    message = update.effective_message
-    thread = message.message_thread_id if message is not None and message.is_topic_message else None
-    await context.bot.send_message(
-        chat.id,
-        html,
-        reply_markup=ForceReply(selective=True) if force_reply else None,
-        message_thread_id=thread,
-    )
+    await reply(update, context, html, None if channel else ForceReply(selective=True))
 
 
 async def _answer_again(message: Message, context: ContextTypes.DEFAULT_TYPE, error: str) -> None:
