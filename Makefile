@@ -4,8 +4,12 @@ VENV := .venv
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 BIN := $(VENV)/bin
+.DEFAULT_GOAL := help
 
-.PHONY: install run test lint format bench fetch clean
+.PHONY: help install run test lint format bench fetch clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -30,12 +34,12 @@ lint: install  ## ruff, formatting, mypy, the import contracts
 	$(BIN)/mypy bot digests
 	$(BIN)/lint-imports
 
-format: install
+format: install  ## fix what ruff can fix, then format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 bench: install  ## benchmarks that print their figures
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
-clean:
+clean:  ## remove the virtualenvs and caches
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
