@@ -6,7 +6,8 @@ when it accepted each call and refuses (429) anything over its own limit.
 
     .venv/bin/python bench/sender.py                    # 5,000 at SEND_RATE=25, server limit 30
     .venv/bin/python bench/sender.py --messages 500     # a quicker look
-    .venv/bin/python bench/sender.py --ceiling          # also: the highest rate, limit off
+    .venv/bin/python bench/sender.py --ceiling          # also: the highest rate, limit off,
+                                                        # and raw sends: aiohttp vs PTB's httpx
     .venv/bin/python bench/sender.py --database-url postgresql+asyncpg://postgres@127.0.0.1/x
 """
 
@@ -24,7 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
+from telegram import Bot  # noqa: E402
+from telegram.request import BaseRequest, HTTPXRequest  # noqa: E402
 
+from bot.request import AiohttpRequest  # noqa: E402
 from digests import migrate  # noqa: E402
 from digests.db import Database  # noqa: E402
 from digests.models import Base  # noqa: E402
@@ -86,6 +90,30 @@ async def run(url: str, messages: int, rate: float, server_limit: float | None) 
         }
 
 
+async def raw_sends(messages: int, in_flight: int) -> dict[str, float]:
+    """``send_message`` with ``in_flight`` at once through each transport, same server, same run."""
+    rates: dict[str, float] = {}
+    async with BotApiServer() as server:
+        makers: dict[str, type[BaseRequest]] = {"aiohttp": AiohttpRequest, "httpx": HTTPXRequest}
+        for name, maker in makers.items():
+            request = (
+                AiohttpRequest(connections=in_flight * 2)
+                if maker is AiohttpRequest
+                else HTTPXRequest(connection_pool_size=in_flight * 2)
+            )
+            async with Bot(server.token, base_url=server.api_url, request=request) as bot:
+                gate = asyncio.Semaphore(in_flight)
+
+                async def one(i: int, bot: Bot = bot, gate: asyncio.Semaphore = gate) -> None:
+                    async with gate:
+                        await bot.send_message(2_000_000 + i, f"raw {i}")
+
+                started = time.perf_counter()
+                await asyncio.gather(*(one(i) for i in range(messages)))
+                rates[name] = messages / (time.perf_counter() - started)
+    return rates
+
+
 def _show(title: str, rate: float, f: dict[str, float]) -> None:
     print(f"\n{title}")
     print(f"  delivered            {f['messages']:.0f} to {f['unique_chats']:.0f} chats")
@@ -118,6 +146,11 @@ def main() -> None:
         if args.ceiling:
             top = asyncio.run(run(url, args.ceiling_messages, 1000.0, None))
             _show(f"SEND_RATE=1000, server limit off, {args.ceiling_messages} messages", 1000, top)
+            raw = asyncio.run(raw_sends(args.ceiling_messages // 4, 32))
+            print(f"\nraw send_message, 32 in flight, {args.ceiling_messages // 4} each")
+            for name, rate in raw.items():
+                print(f"  {name:<8} {rate:8.0f} msg/s")
+            print(f"  aiohttp / httpx      {raw['aiohttp'] / raw['httpx']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot import handlers
+from bot.request import AiohttpRequest
 from bot.services import Services, install
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ def build_application(
         .token(settings.token)
         .base_url(f"{settings.bot_api_url}/bot")
         .base_file_url(f"{settings.bot_api_url}/file/bot")
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,

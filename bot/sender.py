@@ -26,9 +26,9 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.request import AiohttpRequest
 from digests.ports import OutgoingMessage, SendOutcome, SendStatus
 from digests.settings import Settings
 
@@ -98,8 +98,8 @@ async def open_sender(
     ``connections`` should exceed the sends the delivery keeps in flight: a send waiting for a
     pooled connection times out (python-telegram-bot #3950).
     """
-    request = HTTPXRequest(
-        connection_pool_size=connections,
+    request = AiohttpRequest(
+        connections=connections,
         read_timeout=http_timeout,
         write_timeout=http_timeout,
         connect_timeout=http_timeout,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
+from bot.request import AiohttpRequest
 from bot.sender import TelegramSender
 from digests.ports import OutgoingMessage, SendStatus
 from tests.support.botapi import BotApiServer
@@ -17,7 +17,7 @@ from tests.support.botapi import BotApiServer
 
 @pytest.fixture
 async def sender(botapi: BotApiServer) -> AsyncIterator[TelegramSender]:
-    request = HTTPXRequest(read_timeout=0.3)
+    request = AiohttpRequest(read_timeout=0.3)
     async with Bot(botapi.token, base_url=botapi.api_url, request=request) as bot:
         yield TelegramSender(bot)
 
