@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
@@ -13,10 +14,33 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from bot import handlers
 from bot.request import AiohttpRequest
 from bot.services import Services, install
+from digests import logcontext
 
 log = logging.getLogger(__name__)
 
 Hook = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
+
+
+class NewsApplication(Application):  # type: ignore[type-arg]
+    """The Application, with each update's ids in the log context and its handling timed."""
+
+    on_handled: Callable[[float], None] | None = None
+
+    async def process_update(self, update: object) -> None:
+        tokens = []
+        if isinstance(update, Update):
+            tokens.append((logcontext.update_id, logcontext.update_id.set(update.update_id)))
+            if update.effective_chat is not None:
+                chat = update.effective_chat.id
+                tokens.append((logcontext.chat_id, logcontext.chat_id.set(chat)))
+        started = time.monotonic()
+        try:
+            await super().process_update(update)
+        finally:
+            if self.on_handled is not None:
+                self.on_handled(time.monotonic() - started)
+            for var, token in reversed(tokens):
+                var.reset(token)
 
 
 def build_application(
@@ -44,6 +68,7 @@ def build_application(
 
     application = (
         ApplicationBuilder()
+        .application_class(NewsApplication)
         .token(settings.token)
         .base_url(f"{settings.bot_api_url}/bot")
         .base_file_url(f"{settings.bot_api_url}/file/bot")

@@ -18,7 +18,25 @@ T = TypeVar("T")
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        settings = load_settings()
+    except ConfigError as exc:
+        click.echo(f"newsbot: {exc}", err=True)
+        sys.exit(2)
+    from bot.logs import install_redaction, secrets_of
+
+    # Whatever a command prints or however it crashes, the token never reaches the terminal.
+    install_redaction(secrets_of(settings))
+    return settings
+
+
+def _wait_for_database(settings: Settings) -> None:
+    """Wait while the database is down (compose may start us first); exit 2 on what can't be."""
+    from digests.connect import wait_for_database
+
+    try:
+        asyncio.run(
+            wait_for_database(settings.database_url, give_up_after=settings.startup_timeout)
+        )
     except ConfigError as exc:
         click.echo(f"newsbot: {exc}", err=True)
         sys.exit(2)
@@ -55,7 +73,7 @@ def main() -> None:
 
 @main.command()
 def run() -> None:
-    """Start the bot (long polling) with its background jobs."""
+    """Start the bot (long polling, or a webhook) with its background jobs."""
     from bot.runner import run_bot
 
     settings = _settings()
@@ -81,6 +99,7 @@ def db_upgrade(revision: str) -> None:
     from digests import migrate
 
     settings = _settings()
+    _wait_for_database(settings)
     migrate.upgrade(settings.database_url, revision)
     click.echo(f"database at {revision}")
 

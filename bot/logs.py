@@ -1,10 +1,47 @@
-"""Logging set-up that never writes the bot token, wherever it appears in a record."""
+"""Logging set-up that never writes the bot token, wherever it appears: records, crashes, stderr.
+
+Three layers, because the token reaches output by three roads: log records (httpx URLs, error
+texts), tracebacks Python prints itself (an ``InvalidToken`` escaping the event loop names the
+token), and anything a library writes straight to stderr. :func:`install_redaction` covers the
+last two; :func:`setup_logging` the first, in text or JSON (one object per line, with the chat,
+update and outbox ids of :mod:`digests.logcontext` where they apply).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
+import threading
+import traceback
+from types import TracebackType
+from typing import Any, TextIO
+
+from pythonjsonlogger.json import JsonFormatter
+
+from digests import logcontext
+from digests.settings import Settings
 
 _REDACTED = "<BOT_TOKEN>"
+_TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """What must never be printed: the bot token and the webhook secret."""
+    found = [settings.bot_token, settings.webhook_secret]
+    return [s.get_secret_value().strip() for s in found if s is not None]
+
+
+class Scrubber:
+    """Replaces each secret in a text."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        self.secrets = [s for s in secrets if s]
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, _REDACTED)
+        return text
 
 
 class TokenFilter(logging.Filter):
@@ -12,15 +49,10 @@ class TokenFilter(logging.Filter):
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if s]
-
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, _REDACTED)
-        return text
+        self._scrub = Scrubber(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
+        if not self._scrub.secrets:
             return True
         message = record.getMessage()
         scrubbed = self._scrub(message)
@@ -33,11 +65,129 @@ class TokenFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: list[str]) -> None:
-    """Log to stderr at ``level``; scrub secrets; keep HTTP clients' per-request URLs out."""
+class ContextFilter(logging.Filter):
+    """Adds the chat, update and outbox ids set in the current context to each record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, value in logcontext.current().items():
+            setattr(record, name, value)
+        return True
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """Formats with another formatter, then scrubs the whole line (tracebacks included)."""
+
+    def __init__(self, inner: logging.Formatter, scrub: Scrubber) -> None:
+        super().__init__()
+        self._inner = inner
+        self._scrub = scrub
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._scrub(self._inner.format(record))
+
+
+class RedactingStream:
+    """A text stream that scrubs secrets from everything written through it.
+
+    A secret split across two writes is caught too: a tail that could begin a secret is held
+    back until the next write or flush.
+    """
+
+    def __init__(self, stream: TextIO, scrub: Scrubber) -> None:
+        self._stream = stream
+        self._scrub = scrub
+        self._held = ""
+
+    def write(self, text: str) -> int:
+        data = self._held + text
+        keep = self._partial_secret(data)
+        self._held = data[len(data) - keep :] if keep else ""
+        self._stream.write(self._scrub(data[: len(data) - keep]))
+        return len(text)
+
+    def _partial_secret(self, data: str) -> int:
+        longest = 0
+        for secret in self._scrub.secrets:
+            for size in range(min(len(secret) - 1, len(data)), longest, -1):
+                if secret.startswith(data[-size:]):
+                    longest = size
+                    break
+        return longest
+
+    def flush(self) -> None:
+        if self._held:
+            self._stream.write(self._scrub(self._held))
+            self._held = ""
+        self._stream.flush()
+
+    def writelines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def install_redaction(secrets: list[str]) -> Scrubber:
+    """Scrub ``secrets`` from stdout, stderr and every uncaught exception, in any thread.
+
+    Idempotent: installing again replaces the secrets.
+    """
+    scrub = Scrubber(secrets)
+    for name in ("stdout", "stderr"):
+        current = getattr(sys, name)
+        if isinstance(current, RedactingStream):
+            current._scrub = scrub
+        else:
+            setattr(sys, name, RedactingStream(current, scrub))
+
+    def excepthook(
+        kind: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        sys.stderr.write(scrub(text))
+        sys.stderr.flush()
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        text = "".join(
+            traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)
+        )
+        sys.stderr.write(scrub(f"Exception in thread {name}:\n{text}"))
+        sys.stderr.flush()
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_hook
+    return scrub
+
+
+def asyncio_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Log what asyncio could not deliver (a task's lost exception) through logging's filters."""
+    exception = context.get("exception")
+    logging.getLogger("asyncio").error(
+        "%s",
+        context.get("message", "unhandled exception in the event loop"),
+        exc_info=(type(exception), exception, exception.__traceback__) if exception else None,
+    )
+
+
+def setup_logging(level: str, secrets: list[str], log_format: str = "text") -> None:
+    """Log to stderr at ``level`` as text or JSON lines; scrub secrets; no per-request URLs."""
+    scrub = Scrubber(secrets)
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    inner: logging.Formatter
+    if log_format == "json":
+        inner = JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    else:
+        inner = logging.Formatter(_TEXT_FORMAT)
+    handler.setFormatter(ScrubbingFormatter(inner, scrub))
     handler.addFilter(TokenFilter(secrets))
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -45,3 +195,6 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Readiness checks read the schema version each time; Alembic would log each one.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)

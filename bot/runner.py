@@ -1,16 +1,34 @@
-"""Start the whole bot: logging, database check, background jobs, long polling."""
+"""Start the whole bot: wait for its database and Bot API, then run its roles until a signal.
+
+The order matters and is kept in one place: redaction and logging first (so nothing printed
+later can show the token), the database (waited for, and checked at the current migration),
+the Bot API (waited for; a rejected token is one line), the HTTP server, then the roles:
+sender, clock, and last the receiver (long polling, or the webhook), so every update finds
+the sender that paces its reply. Stopping runs the other way.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import signal
+import socket
 
 from telegram.ext import Application
 
-from bot.app import build_application, run_polling
-from bot.logs import setup_logging
+from bot.app import build_application
+from bot.health import BotApiWatch, Readiness
+from bot.logs import asyncio_exception_handler, install_redaction, secrets_of, setup_logging
+from bot.metrics import Metrics
+from bot.roles import ClockRole, PollingRole, Role, SenderRole, WebhookRole
 from bot.sender import TelegramSender
 from bot.services import Services
+from bot.startup import initialize
+from bot.web import WebServer
+from bot.webhook import WebhookReceiver, webhook_path
 from digests import migrate
+from digests.connect import wait_for_database
 from digests.db import Database
 from digests.delivery import Delivery, batch_for
 from digests.errors import ConfigError
@@ -19,17 +37,31 @@ from digests.pacing import Pacer
 from digests.render import Renderer
 from digests.scheduler import NewsScheduler
 from digests.settings import Settings
+from digests.sources.fetch import Fetcher
+
+log = logging.getLogger(__name__)
 
 
-def _check_schema(database_url: str) -> None:
-    async def current() -> str | None:
-        db = Database(database_url)
-        try:
-            return await migrate.current_revision(db.engine)
-        finally:
-            await db.close()
+def run_bot(settings: Settings) -> None:
+    """Serve until SIGINT/SIGTERM."""
+    settings.token  # noqa: B018 - a missing token is a ConfigError before anything starts
+    secrets = secrets_of(settings)
+    install_redaction(secrets)
+    setup_logging(settings.log_level, secrets, settings.log_format)
+    asyncio.run(_until_signal(settings))
 
-    found, head = asyncio.run(current()), migrate.head_revision()
+
+async def _until_signal(settings: Settings) -> None:
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(asyncio_exception_handler)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(settings, stop)
+
+
+async def _check_schema(db: Database) -> None:
+    found, head = await migrate.current_revision(db.engine), migrate.head_revision()
     if found != head:
         raise ConfigError(
             f"DATABASE_URL: schema is at {found or 'nothing'}, code needs {head}; "
@@ -37,36 +69,129 @@ def _check_schema(database_url: str) -> None:
         )
 
 
-def run_bot(settings: Settings) -> None:
-    """Serve until SIGINT/SIGTERM."""
-    token = settings.token
-    setup_logging(settings.log_level, [token])
-    _check_schema(settings.database_url)
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Run the bot in the running event loop until ``stop`` is set."""
+    await wait_for_database(settings.database_url, give_up_after=settings.startup_timeout)
     db = Database(settings.database_url)
     fetcher = make_fetcher(settings)
-    renderer = Renderer()
-    services = Services(settings=settings, db=db, renderer=renderer)
-    scheduler = NewsScheduler(db, settings, fetcher, renderer, notify=services.notify_sender)
-
-    stop_delivery = asyncio.Event()
-    sending: list[asyncio.Task[None]] = []
-
-    async def on_start(app: Application) -> None:  # type: ignore[type-arg]
-        delivery = Delivery(
-            db,
-            TelegramSender(app.bot),
-            Pacer(settings.send_rate),
-            batch=batch_for(settings.send_rate),
-        )
-        services.delivery = delivery
-        sending.append(asyncio.create_task(delivery.run(stop_delivery), name="delivery"))
-        scheduler.start()
-
-    async def on_stop(_app: Application) -> None:  # type: ignore[type-arg]
-        scheduler.shutdown()
-        stop_delivery.set()
-        await asyncio.gather(*sending, return_exceptions=True)
+    try:
+        await _check_schema(db)
+        await _run_roles(settings, db, fetcher, stop)
+    finally:
         await fetcher.close()
         await db.close()
 
-    run_polling(build_application(services, on_start=on_start, on_stop=on_stop))
+
+async def _run_roles(
+    settings: Settings, db: Database, fetcher: Fetcher, stop: asyncio.Event
+) -> None:
+    identity = f"{socket.gethostname()}:{os.getpid()}"
+    renderer = Renderer()
+    services = Services(settings=settings, db=db, renderer=renderer)
+    application = build_application(services)
+    roles: list[Role] = []
+
+    def role_states() -> dict[str, bool]:
+        return {role.name: role.active for role in roles}
+
+    sender: SenderRole | None = None
+    metrics = Metrics(
+        db,
+        identity=identity,
+        lease_holder=lambda: identity if sender is not None and sender.active else None,
+        roles=role_states,
+    )
+    application.on_handled = metrics.update_handled  # type: ignore[attr-defined]
+
+    await initialize(
+        application, api_url=settings.bot_api_url, give_up_after=settings.startup_timeout
+    )
+    watch = BotApiWatch(application.bot)
+    watch.answered()
+    server: WebServer | None = None
+    try:
+        assert application.post_init is not None
+        await application.post_init(application)  # command menus
+        delivery = Delivery(
+            db,
+            TelegramSender(application.bot),
+            Pacer(settings.send_rate),
+            batch=batch_for(settings.send_rate),
+            telemetry=metrics,
+        )
+        services.delivery = delivery
+        sender = SenderRole(delivery)
+        scheduler = NewsScheduler(
+            db, settings, fetcher, renderer, notify=services.notify_sender, telemetry=metrics
+        )
+        roles += [sender, ClockRole(scheduler)]
+        webhook = None
+        if settings.webhook_url is not None and settings.webhook_secret is not None:
+            secret = settings.webhook_secret.get_secret_value()
+            webhook = (webhook_path(settings.webhook_url), WebhookReceiver(application, secret))
+            roles.append(WebhookRole(application, settings.webhook_url, secret))
+        else:
+            roles.append(PollingRole(application))
+        if settings.listen is not None:
+            host, port = settings.listen
+            server = WebServer(
+                host,
+                port,
+                readiness=Readiness(db, watch, role_states),
+                metrics=metrics,
+                webhook=webhook,
+            )
+            try:
+                await server.start()
+            except OSError as exc:
+                raise ConfigError(
+                    f"{'WEBHOOK_LISTEN' if webhook else 'HTTP_LISTEN'}: cannot listen on "
+                    f"{host}:{port} ({exc.strerror or exc})"
+                ) from None
+        await application.start()
+        await _until_stopped(application, roles, stop, identity, server)
+    finally:
+        if server is not None:
+            await server.stop()
+        await application.shutdown()
+
+
+async def _until_stopped(
+    application: Application,  # type: ignore[type-arg]
+    roles: list[Role],
+    stop: asyncio.Event,
+    identity: str,
+    server: WebServer | None,
+) -> None:
+    """Start the roles (the receiver last), wait for a signal, then stop them.
+
+    The receiver stops first and the Application next, so updates in progress are answered
+    while the sender still runs; the sender stops last, finishing its sends in flight.
+    """
+    started: list[Role] = []
+    try:
+        for role in roles:
+            await role.start()
+            started.append(role)
+        log.info("running as %s: %s", identity, ", ".join(r.name for r in roles))
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        receiver, background = started[-1:], started[:-1]
+        if len(started) < len(roles):
+            receiver, background = [], started
+        for role in [*receiver]:
+            await _stop_role(role)
+        if server is not None:
+            await server.stop()
+        if application.running:
+            await application.stop()
+        for role in reversed(background):
+            await _stop_role(role)
+
+
+async def _stop_role(role: Role) -> None:
+    try:
+        await role.stop()
+    except Exception:
+        log.exception("role %s did not stop cleanly", role.name)

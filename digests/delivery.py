@@ -34,12 +34,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from digests import logcontext
 from digests.db import Database
 from digests.pacing import Pacer
 from digests.ports import OutgoingMessage, Sender, SendOutcome, SendStatus
 from digests.store import chat_moves, chats, state
 from digests.store import outbox as store
-from digests.store.outbox import Mark, QueuedMessage, Status
+from digests.store.outbox import Lane, Mark, QueuedMessage, Status
+from digests.telemetry import NO_TELEMETRY, Telemetry
 from digests.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -145,8 +147,10 @@ class Delivery:
         arrival_margin: float = 0.02,
         reclaim_after: float = 0.0,
         rng: random.Random | None = None,
+        telemetry: Telemetry = NO_TELEMETRY,
     ) -> None:
         self._db = db
+        self._telemetry = telemetry
         self._sender = sender
         self._pacer = pacer
         self._clock = clock
@@ -351,15 +355,21 @@ class Delivery:
 
     async def _send(self, job: _Job) -> None:
         m = job.message
+        # Each send runs in its own task: log lines written while sending carry these ids.
+        logcontext.outbox_id.set(m.id)
+        logcontext.chat_id.set(m.chat_id)
         text = plain_text(m.text) if job.plain else m.text
         message = OutgoingMessage(
             m.chat_id, text, html=m.html and not job.plain, disable_preview=m.disable_preview
         )
+        started = time.monotonic()
         try:
             outcome = await self._sender.send(message)
         except Exception as exc:  # the Sender promises not to raise; a bug must not stop us
             log.exception("sender raised for outbox row %d", m.id)
             outcome = SendOutcome(SendStatus.TRANSIENT, detail=f"sender raised {exc!r}")
+        lane = Lane(m.lane).name.lower()
+        self._telemetry.sent(lane, outcome.status.value, time.monotonic() - started)
         try:
             self._settle(job, outcome)
         finally:
@@ -372,6 +382,7 @@ class Delivery:
         if status is SendStatus.RETRY_AFTER:
             wait = max(1.0, outcome.retry_after or 1.0)
             self.stats.flood_waits += 1
+            self._telemetry.paused(wait)
             log.warning("Telegram asked us to wait %.0f s (flood control); every send waits", wait)
             self._pacer.pause_until(self._pace_now() + wait / self._dilation)
             until = now + timedelta(seconds=wait)
@@ -478,6 +489,7 @@ class Delivery:
                 await state.add_to_count(session, state.POSSIBLE_DUPLICATES, released, now)
             flood_until = await state.get_instant(session, state.FLOOD_WAIT_UNTIL)
         self.stats.possible_duplicates += released
+        self._telemetry.possible_duplicates(released)
         if released:
             log.warning(
                 "%d messages were in flight when the last sender stopped; they are sent again "

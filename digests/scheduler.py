@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,7 @@ from digests.render import Renderer
 from digests.settings import Settings
 from digests.sources.fetch import Fetcher
 from digests.store.sources import active_schedules
+from digests.telemetry import NO_TELEMETRY, Telemetry
 from digests.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -43,8 +45,10 @@ class NewsScheduler:
         fetcher: Fetcher,
         renderer: Renderer | None = None,
         notify: Callable[[], None] | None = None,
+        telemetry: Telemetry = NO_TELEMETRY,
     ) -> None:
         self._db = db
+        self._telemetry = telemetry
         self._settings = settings
         self._fetcher = fetcher
         self._renderer = renderer
@@ -81,6 +85,7 @@ class NewsScheduler:
     async def digest_tick(self) -> None:
         """Queue the digests due now; the sender delivers them."""
         assert self._renderer is not None
+        started = time.monotonic()
         report = await run_tick(
             self._db,
             self._renderer,
@@ -88,6 +93,7 @@ class NewsScheduler:
             catch_up=timedelta(hours=self._settings.catch_up_hours),
             notify=self._notify,
         )
+        self._telemetry.ticked(time.monotonic() - started, report.queued)
         if report.due or report.late:
             log.info("digest tick: %s", report.summary())
 
@@ -126,9 +132,11 @@ class NewsScheduler:
             self._intervals[source_id] = interval
 
     async def _fetch(self, source_id: int) -> None:
+        started = time.monotonic()
         report = await fetch_source(
             self._db, self._fetcher, self._settings, source_id, now=utcnow()
         )
+        self._telemetry.fetched("ok" if report.ok else "error", time.monotonic() - started)
         if report.ok:
             log.info("fetched %s: %d new", report.source_name, report.new_articles)
         else:

@@ -5,14 +5,24 @@ from __future__ import annotations
 import re
 from datetime import time
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from digests.errors import ConfigError
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """Parse ``host:port`` (``:8080`` or ``0.0.0.0:8080``; IPv6 as ``[::]:8080``)."""
+    host, sep, port = value.strip().rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected host:port such as 0.0.0.0:8080, got {value!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)  # noqa: S104 - a service listens on all
 
 
 def parse_hhmm(value: str) -> time:
@@ -43,6 +53,13 @@ class Settings(BaseSettings):
     default_fetch_interval: int = Field(default=900, ge=60)
     fetch_pages: bool = True
     catch_up_hours: float = Field(default=6.0, ge=0)
+    # Running as a service: webhook instead of long polling, the operators' HTTP server, logs.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str | None = None
+    http_listen: str | None = None
+    log_format: str = "text"
+    startup_timeout: float = Field(default=300.0, ge=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -101,6 +118,73 @@ class Settings(BaseSettings):
             raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected the public https URL Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        # Telegram's rule for secret_token: 1-256 characters, A-Z, a-z, 0-9, _ and -.
+        if not _SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("expected 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_listen", "http_listen")
+    @classmethod
+    def _check_listen(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        parse_listen(value)
+        return value.strip()
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in {"text", "json"}:
+            raise ValueError("expected text or json")
+        return value
+
+    @model_validator(mode="after")
+    def _check_webhook(self) -> Settings:
+        given = [self.webhook_url, self.webhook_secret, self.webhook_listen]
+        if any(given) and not all(given):
+            raise ValueError(
+                "WEBHOOK_URL, WEBHOOK_SECRET and WEBHOOK_LISTEN are needed together "
+                "(leave all three unset for long polling)"
+            )
+        if (
+            self.webhook_listen
+            and self.http_listen
+            and parse_listen(self.webhook_listen) != parse_listen(self.http_listen)
+        ):
+            raise ValueError(
+                "HTTP_LISTEN: the health and metrics pages share the webhook's server; "
+                "leave HTTP_LISTEN unset or equal to WEBHOOK_LISTEN"
+            )
+        return self
+
+    @property
+    def webhook(self) -> bool:
+        """True when updates come by webhook rather than long polling."""
+        return self.webhook_url is not None
+
+    @property
+    def listen(self) -> tuple[str, int] | None:
+        """Where the HTTP server (webhook, health, metrics) listens, or None for no server."""
+        address = self.webhook_listen or self.http_listen
+        return parse_listen(address) if address else None
+
     @property
     def token(self) -> str:
         """The bot token; ConfigError if it is not set (only the running bot needs it)."""
@@ -115,6 +199,6 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        name = str(first["loc"][0]).upper() if first["loc"] else ""
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{name}: {message}") from None
+        raise ConfigError(f"{name}: {message}" if name else message) from None

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digests.models import OutboxMessage
+from digests.models import OutboxMessage, UTCDateTime
 from digests.store.bulk import BulkTable
 
 
@@ -276,3 +276,29 @@ async def count_by_status(session: AsyncSession) -> dict[Status, int]:
     for status, count in rows:
         counts[Status(status)] = int(count)
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class LaneDepth:
+    """Rows waiting in one lane (pending or in flight) and the oldest due pending row."""
+
+    lane: Lane
+    waiting: int
+    oldest_due: datetime | None
+
+
+async def depth(session: AsyncSession, now: datetime) -> list[LaneDepth]:
+    """What waits in each lane: one range scan of ``ix_outbox_queue`` (cheap enough to scrape)."""
+    due = case((OutboxMessage.not_before <= now, OutboxMessage.not_before))
+    rows = await session.execute(
+        select(
+            OutboxMessage.lane,
+            func.count(),
+            type_coerce(
+                func.min(case((OutboxMessage.status == Status.PENDING, due))), UTCDateTime()
+            ),
+        )
+        .where(OutboxMessage.status.in_([Status.PENDING, Status.SENDING]))
+        .group_by(OutboxMessage.lane)
+    )
+    return [LaneDepth(Lane(lane), int(count), oldest) for lane, count, oldest in rows]

@@ -2,7 +2,9 @@
 
 It speaks enough of https://core.telegram.org/bots/api for the bot: ``getMe``, ``getUpdates``
 (long polling), messages (send, edit, delete), callback answers, chat members, commands and file
-uploads. Requests arrive at ``/bot<TOKEN>/<method>``; point PTB at it with
+uploads, and webhooks (``setWebhook``: updates are then POSTed to the URL with the
+``X-Telegram-Bot-Api-Secret-Token`` header, and ``getUpdates`` answers 409 until
+``deleteWebhook``). Requests arrive at ``/bot<TOKEN>/<method>``; point PTB at it with
 ``base_url=f"{server.base_url}/bot"``.
 
 Usage::
@@ -25,6 +27,9 @@ Deliberate differences from Telegram (documented so tests don't over-trust it):
 * ``<a>`` without ``href`` adds no entity (Telegram links the inner text).
 * MarkdownV2/Markdown text is stored as sent, not parsed; URLs, mentions and hashtags are not
   auto-detected as entities.
+* Webhooks: plain ``http://`` URLs on any port are accepted (Telegram wants https on 443, 80,
+  88 or 8443), and updates are posted one at a time, in order (Telegram may post up to
+  ``max_connections`` at once).
 * Chats not seen in an injected update are created on first use (``auto_create_chats=True``):
   positive ids are private chats, ``-100...`` supergroups, other negative ids groups.
 
@@ -50,6 +55,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 __all__ = [
@@ -764,6 +770,13 @@ class BotApiServer:
         self.commands_by_scope: dict[tuple[str, str], list[JSONDict]] = {}
         self.files: dict[str, FileRecord] = {}
         self.webhook_deleted = 0
+        # The webhook as set by setWebhook (url, secret_token, allowed_updates), or None.
+        self.webhook: JSONDict | None = None
+        # Every POST of an update to the webhook: (update_id, HTTP status or 0 for no answer).
+        self.webhook_posts: list[tuple[int, int]] = []
+        self.webhook_retry_delay = 0.2
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._webhook_error: tuple[int, str] | None = None
 
         self._messages: dict[int, dict[int, StoredMessage]] = {}
         self._next_message_id: dict[int, int] = {}
@@ -842,6 +855,7 @@ class BotApiServer:
     async def stop(self) -> None:
         self._closing = True
         self._notify()
+        await self._stop_webhook_delivery()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -905,6 +919,8 @@ class BotApiServer:
             status, body = 200, {"ok": True, "result": result}
         except ApiError as err:
             status, body = err.status, err.body()
+            # A fault may echo the request path, as some proxies' error pages do (token and all).
+            body["description"] = str(body["description"]).replace("{path}", request.path)
         except Exception as err:  # a bug here: answer and record it rather than hide it
             status = 500
             body = ApiError(500, f"Internal Server Error: test server bug {err!r}").body()
@@ -959,6 +975,8 @@ class BotApiServer:
 
         ``description`` defaults to Telegram's wording for the status (429 gets
         "Too Many Requests: retry after N"). retry_after/migrate_to_chat_id go in ``parameters``.
+        ``{path}`` in ``description`` is replaced by the request's path (token included), like
+        a proxy's error page that echoes the URL.
         """
         canonical = self._by_lower.get(method.lower(), method)
         parameters: JSONDict = {}
@@ -1344,6 +1362,12 @@ class BotApiServer:
         }
 
     async def _get_updates(self, params: Params) -> Any:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         offset = params.get_int("offset", 0) or 0
         limit = min(100, max(1, params.get_int("limit", 100) or 100))
         timeout = min(self.max_poll_timeout, max(0.0, params.get_float("timeout", 0.0)))
@@ -1375,19 +1399,110 @@ class BotApiServer:
 
     async def _delete_webhook(self, params: Params) -> Any:
         self.webhook_deleted += 1
+        self.webhook = None
+        await self._stop_webhook_delivery()
         if params.get_bool("drop_pending_updates"):
             self._updates.clear()
         return True
 
     async def _set_webhook(self, params: Params) -> Any:
-        raise bad_request("webhooks are not supported by the test server")
+        url = params.get_str("url") or ""
+        if not url:  # Telegram: an empty url removes the webhook
+            return await self._delete_webhook(params)
+        if not url.startswith(("https://", "http://")):
+            # Telegram wants https on port 443, 80, 88 or 8443; plain http is allowed here
+            # because the bot under test listens on 127.0.0.1 without a certificate.
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get_str("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise bad_request("secret token contains unallowed characters")
+        allowed = params.get_object("allowed_updates", "allowed updates")
+        if params.get_bool("drop_pending_updates"):
+            self._updates.clear()
+        await self._stop_webhook_delivery()
+        self.webhook = {
+            "url": url,
+            "secret_token": secret,
+            "allowed_updates": allowed if isinstance(allowed, list) else None,
+            "max_connections": params.get_int("max_connections", 40),
+        }
+        self._webhook_error = None
+        self._poll_generation += 1  # a long poll in progress ends with 409, as on Telegram
+        self._notify()
+        self._webhook_task = asyncio.create_task(self._deliver_to_webhook())
+        return True
 
     async def _get_webhook_info(self, params: Params) -> Any:
-        return {
-            "url": "",
+        info: JSONDict = {
+            "url": self.webhook["url"] if self.webhook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook is not None:
+            info["max_connections"] = self.webhook["max_connections"]
+            if self.webhook["allowed_updates"] is not None:
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+        if self._webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self._webhook_error
+        return info
+
+    async def _stop_webhook_delivery(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _deliver_to_webhook(self) -> None:
+        """POST pending updates, oldest first, to the webhook with the secret header, as
+        Telegram does; an update leaves the queue on a 2xx answer and is retried otherwise."""
+        webhook = self.webhook
+        assert webhook is not None
+        headers = {"Content-Type": "application/json"}
+        if webhook["secret_token"]:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = webhook["secret_token"]
+        allowed = webhook["allowed_updates"]
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as client:
+            while self.webhook is webhook and not self._closing:
+                ready = [u for u in self._updates if not allowed or any(k in u for k in allowed)]
+                if not ready:
+                    event = self._changed
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(event.wait(), 1.0)
+                    continue
+                update = ready[0]
+                try:
+                    async with client.post(webhook["url"], json=update, headers=headers) as answer:
+                        status = answer.status
+                except (aiohttp.ClientError, TimeoutError) as err:
+                    status, error = 0, f"Connection failed: {type(err).__name__}"
+                else:
+                    error = f"Wrong response from the webhook: {status}"
+                self.webhook_posts.append((update["update_id"], status))
+                if 200 <= status < 300:
+                    self._updates = [u for u in self._updates if u is not update]
+                    self._notify()
+                else:
+                    self._webhook_error = (int(time.time()), error)
+                    self._notify()
+                    await asyncio.sleep(self.webhook_retry_delay)
+
+    async def post_to_webhook(
+        self, body: bytes | JSONDict, *, secret: str | None = None
+    ) -> tuple[int, str]:
+        """POST ``body`` to the webhook as a stranger would (with ``secret`` as the header, or
+        none); return the answer's status and text. For testing the bot's refusals."""
+        assert self.webhook is not None, "no webhook set"
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        async with (
+            aiohttp.ClientSession() as client,
+            client.post(self.webhook["url"], data=data, headers=headers) as answer,
+        ):
+            return answer.status, await answer.text()
 
     @staticmethod
     def _scope_key(params: Params) -> tuple[str, str]:
@@ -1816,6 +1931,10 @@ class BotApiServer:
             )
         )
         return self.inject_update({"message": self._message_json(message)})
+
+    def clear_pending_updates(self) -> None:
+        """Forget queued updates (a test that delivers one itself, e.g. as a load balancer)."""
+        self._updates.clear()
 
     @property
     def pending_updates(self) -> list[JSONDict]:

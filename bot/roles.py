@@ -1,0 +1,140 @@
+"""The kinds of work one ``newsbot run`` process does, each started and stopped by the runner.
+
+A role is the unit a process owns or stands by for: sending the outbox, the clock that fetches
+and ticks, receiving updates (long polling or a webhook). The runner starts roles in order and
+stops them in reverse; ``active`` is what ``/readyz`` and ``/metrics`` report, so a role that
+waits for a lease can say "standby".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from telegram import Update
+from telegram.ext import Application
+
+from digests.delivery import Delivery
+from digests.scheduler import NewsScheduler
+
+log = logging.getLogger(__name__)
+
+
+class Role(Protocol):
+    """Something a process does in the background between start and stop."""
+
+    name: str
+
+    @property
+    def active(self) -> bool:
+        """True while this process does the work (False: standing by, or stopped)."""
+        ...
+
+    async def start(self) -> None:
+        """Begin; return soon (long work goes in a task)."""
+        ...
+
+    async def stop(self) -> None:
+        """End, finishing or handing back work in progress."""
+        ...
+
+
+class SenderRole:
+    """Drains the outbox with one :class:`~digests.delivery.Delivery`."""
+
+    name = "sender"
+
+    def __init__(self, delivery: Delivery) -> None:
+        self.delivery = delivery
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self.delivery.run(self._stop), name="delivery")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+class ClockRole:
+    """Fetches sources on their intervals and runs the digest tick every minute."""
+
+    name = "scheduler"
+
+    def __init__(self, scheduler: NewsScheduler) -> None:
+        self._scheduler = scheduler
+        self._running = False
+
+    @property
+    def active(self) -> bool:
+        return self._running
+
+    async def start(self) -> None:
+        self._scheduler.start()
+        self._running = True
+
+    async def stop(self) -> None:
+        self._scheduler.shutdown()
+        self._running = False
+
+
+class PollingRole:
+    """Receives updates by long polling (Telegram allows one poller per token)."""
+
+    name = "poller"
+
+    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
+        self._application = application
+
+    @property
+    def active(self) -> bool:
+        updater = self._application.updater
+        return updater is not None and updater.running
+
+    async def start(self) -> None:
+        assert self._application.updater is not None
+        await self._application.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+        )
+
+    async def stop(self) -> None:
+        updater = self._application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+
+
+class WebhookRole:
+    """Receives updates by webhook: tells Telegram where to post them (the server serves them).
+
+    Several front ends may run behind a load balancer; each sets the same webhook, and none
+    deletes it at stop, so the others keep receiving.
+    """
+
+    name = "webhook"
+
+    def __init__(self, application: Application, url: str, secret: str) -> None:  # type: ignore[type-arg]
+        self._application = application
+        self._url = url
+        self._secret = secret
+        self._running = False
+
+    @property
+    def active(self) -> bool:
+        return self._running
+
+    async def start(self) -> None:
+        await self._application.bot.set_webhook(
+            self._url, secret_token=self._secret, allowed_updates=Update.ALL_TYPES
+        )
+        log.info("webhook set: Telegram posts updates to %s", self._url)
+        self._running = True
+
+    async def stop(self) -> None:
+        self._running = False
