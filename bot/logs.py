@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 import threading
 import traceback
@@ -33,15 +34,34 @@ def secrets_of(settings: Settings) -> list[str]:
 
 
 class Scrubber:
-    """Replaces each secret in a text."""
+    """Replaces each secret in a text, in any letter case and with ``:`` percent-encoded.
+
+    Error texts do not keep the token as sent: python-telegram-bot lower-cases some Bot API
+    descriptions, and URLs may carry ``%3A`` for the colon. The part after the token's colon
+    is the secret one, so it is also hidden on its own.
+    """
 
     def __init__(self, secrets: list[str]) -> None:
-        self.secrets = [s for s in secrets if s]
+        parts = {s for s in secrets if s}
+        parts |= {s.split(":", 1)[1] for s in secrets if ":" in s and len(s.split(":", 1)[1]) >= 8}
+        self.secrets = sorted(parts, key=len, reverse=True)
+        self._lowered = [s.lower() for s in self.secrets]
+        alternatives = [re.escape(s).replace(":", "(?::|%3a)") for s in self.secrets]
+        self._pattern = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
 
     def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, _REDACTED)
-        return text
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(_REDACTED, text)
+
+    def longest_partial(self, text: str) -> int:
+        """The length of the longest tail of ``text`` that begins a secret (0 if none)."""
+        tail = text[-max((len(s) for s in self._lowered), default=0) :].lower()
+        for size in range(len(tail), 0, -1):
+            piece = tail[-size:]
+            if any(s.startswith(piece) and len(s) > size for s in self._lowered):
+                return size
+        return 0
 
 
 class TokenFilter(logging.Filter):
@@ -100,19 +120,12 @@ class RedactingStream:
 
     def write(self, text: str) -> int:
         data = self._held + text
-        keep = self._partial_secret(data)
-        self._held = data[len(data) - keep :] if keep else ""
-        self._stream.write(self._scrub(data[: len(data) - keep]))
+        # Scrub first, then hold back a tail that may be the start of a secret cut in two.
+        scrubbed = self._scrub(data)
+        keep = self._scrub.longest_partial(scrubbed)
+        self._held = scrubbed[len(scrubbed) - keep :] if keep else ""
+        self._stream.write(scrubbed[: len(scrubbed) - keep])
         return len(text)
-
-    def _partial_secret(self, data: str) -> int:
-        longest = 0
-        for secret in self._scrub.secrets:
-            for size in range(min(len(secret) - 1, len(data)), longest, -1):
-                if secret.startswith(data[-size:]):
-                    longest = size
-                    break
-        return longest
 
     def flush(self) -> None:
         if self._held:

@@ -26,6 +26,10 @@ async def initialize(application: Application, *, api_url: str, give_up_after: f
             return f"{api_url}: {exc.message}"
         return None
 
-    await wait_while_down(
-        application.initialize, down=down, what="BOT_API_URL", give_up_after=give_up_after
-    )
+    try:
+        await wait_while_down(
+            application.initialize, down=down, what="BOT_API_URL", give_up_after=give_up_after
+        )
+    except BaseException:
+        await application.bot.shutdown()  # closes the HTTP sessions a failed try opened
+        raise

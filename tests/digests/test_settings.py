@@ -42,6 +42,10 @@ def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
         ("DATABASE_URL", "mysql://x", "DATABASE_URL: expected sqlite+aiosqlite"),
         ("BOT_API_URL", "ftp://x", "BOT_API_URL: expected an http(s) URL"),
         ("SEND_RATE", "0", "SEND_RATE:"),
+        ("HTTP_LISTEN", "8080", "HTTP_LISTEN: expected host:port"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT: expected text or json"),
+        ("STARTUP_TIMEOUT", "-1", "STARTUP_TIMEOUT:"),
+        ("WEBHOOK_URL", "https://bot.example.org/hook", "WEBHOOK_URL, WEBHOOK_SECRET and"),
     ],
 )
 def test_bad_setting_names_itself(
@@ -107,3 +111,18 @@ def test_run_on_an_unmigrated_database_says_how_to_fix_it(tmp_path) -> None:  # 
     assert "run `newsbot db upgrade`" in done.stderr
     assert "Traceback" not in done.stderr
     assert "1:SECRET" not in done.stderr
+
+
+def test_webhook_settings_are_checked_together(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/telegram")
+    monkeypatch.setenv("WEBHOOK_LISTEN", "0.0.0.0:8443")
+    monkeypatch.setenv("WEBHOOK_SECRET", "has spaces")
+    with pytest.raises(ConfigError, match=r"^WEBHOOK_SECRET: expected 1-256 characters"):
+        load_settings()
+    monkeypatch.setenv("WEBHOOK_SECRET", "Abc_123-xyz")
+    settings = load_settings()
+    assert settings.webhook and settings.listen == ("0.0.0.0", 8443)
+    monkeypatch.setenv("HTTP_LISTEN", "0.0.0.0:9000")
+    with pytest.raises(ConfigError, match=r"^HTTP_LISTEN: the health and metrics pages share"):
+        load_settings()

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import socket
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -77,3 +81,64 @@ async def wait_until_receiving(url: str, task: asyncio.Task[Any], within: float 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"no receiver active: {report}")
         await asyncio.sleep(0.05)
+
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def newsbot_env(**settings: str) -> dict[str, str]:
+    """The environment for a ``newsbot`` subprocess: this one's, minus newsbot settings and
+    any ``.env`` (run from an empty folder), plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
+    env.update({"PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO", **settings})
+    return env
+
+
+_SETTINGS = {
+    "BOT_TOKEN", "BOT_API_URL", "DATABASE_URL", "WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_LISTEN",
+    "HTTP_LISTEN", "LOG_FORMAT", "LOG_LEVEL", "STARTUP_TIMEOUT",
+}  # fmt: skip
+
+
+async def start_newsbot(env: dict[str, str], *args: str, cwd: Path) -> asyncio.subprocess.Process:
+    """Start ``newsbot ARGS`` (default ``run``) with stdout and stderr merged into one pipe."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *(args or ("run",)),
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def finish(
+    process: asyncio.subprocess.Process, *, terminate: bool = False, within: float = 60.0
+) -> tuple[int, str]:
+    """(exit code, everything printed), after SIGTERM if ``terminate``; kills on overrun."""
+    if terminate:
+        process.send_signal(signal.SIGTERM)
+    try:
+        out, _ = await asyncio.wait_for(process.communicate(), within)
+    except TimeoutError:
+        process.kill()
+        out, _ = await process.communicate()
+        raise AssertionError(f"newsbot did not end within {within} s:\n{out.decode()}") from None
+    assert process.returncode is not None
+    return process.returncode, out.decode(errors="replace")
+
+
+async def read_until(process: asyncio.subprocess.Process, text: str, within: float = 60.0) -> str:
+    """Read the process's output until a line holds ``text``; return what was read."""
+    assert process.stdout is not None
+    seen: list[str] = []
+    async with asyncio.timeout(within):
+        while True:
+            line = (await process.stdout.readline()).decode(errors="replace")
+            if not line:
+                raise AssertionError(f"output ended without {text!r}:\n{''.join(seen)}")
+            seen.append(line)
+            if text in line:
+                return "".join(seen)
