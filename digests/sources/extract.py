@@ -29,6 +29,7 @@ from trafilatura.metadata import extract_title
 from trafilatura.utils import load_html
 
 from digests.sources.htmltext import html_to_text, truncate
+from digests.sources.hygiene import clean_chars
 from digests.timeutil import as_utc
 
 log = logging.getLogger(__name__)
@@ -190,7 +191,8 @@ def read_page(
         return PageContent(url=url)
     signals = _signals(tree, url)
     links = _article_links(tree, signals.base, max_links)
-    title = truncate(" ".join((signals.headline or extract_title(tree) or "").split()), TITLE_LIMIT)
+    heading = clean_chars(signals.headline or extract_title(tree) or "")
+    title = truncate(" ".join(heading.split()), TITLE_LIMIT)
     if signals.redirect or not (signals.declared_article or looks_like_article_url(url)):
         return PageContent(url=url, title=title, links=links)
     article = _extract(tree, signals, title)
@@ -284,7 +286,7 @@ def _page_date(tree: HtmlElement) -> datetime | None:
 
 def _clean_text(text: str, title: str) -> str:
     """Paragraphs one per line, blank lines and a leading repeat of the title dropped."""
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [" ".join(line.split()) for line in clean_chars(text).splitlines()]
     lines = [line for line in lines if line]
     key = _key(title)
     while lines and key and _key(lines[0]) == key:
@@ -382,7 +384,7 @@ def _article_links(tree: HtmlElement, base: str, limit: int) -> tuple[PageLink, 
     found: list[PageLink] = []
     seen: set[str] = {page}
     for anchor in tree.iterfind(".//a[@href]"):
-        label = " ".join(anchor.text_content().split())
+        label = " ".join(clean_chars(anchor.text_content()).split())
         if len(label) < 15 and len(label.split()) < 3:
             continue
         try:

@@ -2,8 +2,10 @@
 
 fastfeedparser reads XML feeds (about 68 times faster than feedparser on our corpus, see
 bench/README.md); feedparser reads what fastfeedparser refuses. JSON Feed is read here: it is
-plain JSON. Every text field goes through ``htmltext.html_to_text``, so no HTML leaves this
-module, and every failure is a FeedParseError with a short message.
+plain JSON. Every text field goes through ``htmltext.feed_text``, which reads it as HTML only
+when it is (so a title's ``<border>`` or ``a < b`` survive), so no HTML leaves this module.
+Characters nobody may store are dropped one by one (``hygiene``), and an item that cannot be
+read is skipped, never the feed. Every failure is a FeedParseError with a short message.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import re
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -26,7 +28,8 @@ import feedparser
 from lxml import etree
 
 from digests.errors import FeedParseError
-from digests.sources.htmltext import html_to_text, truncate
+from digests.sources.htmltext import feed_text, html_to_text, truncate
+from digests.sources.hygiene import clean_chars, drop_bad_char_refs
 from digests.timeutil import as_utc
 from digests.types import FeedEntry, ParsedFeed
 
@@ -185,10 +188,19 @@ def _well_formed(xml: bytes) -> bool:
 
 def _parse_xml(xml: bytes, url: str) -> ParsedFeed:
     try:
-        result: Mapping[str, Any] = fastfeedparser.parse(xml)
-        return _from_mapping(result.get("feed") or {}, result.get("entries") or [], url)
+        return _parse_fast(xml, url)
     except Exception as exc:
         fast_error = exc
+    # One reference to a surrogate (&#xD800;) makes fastfeedparser fail on the whole document.
+    # Dropping such characters costs a pass over the document, so only a failure pays for it.
+    text = xml.decode("utf-8")
+    cleaned = drop_bad_char_refs(clean_chars(text))
+    if cleaned != text:
+        xml = cleaned.encode("utf-8")
+        try:
+            return _parse_fast(xml, url)
+        except Exception as exc:
+            fast_error = exc
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         slow = feedparser.parse(xml, sanitize_html=False, resolve_relative_uris=False)
@@ -198,30 +210,48 @@ def _parse_xml(xml: bytes, url: str) -> ParsedFeed:
     return _from_mapping(slow.get("feed") or {}, slow.get("entries") or [], url)
 
 
+def _parse_fast(xml: bytes, url: str) -> ParsedFeed:
+    result: Mapping[str, Any] = fastfeedparser.parse(xml)
+    return _from_mapping(result.get("feed") or {}, result.get("entries") or [], url)
+
+
 def _from_mapping(feed: Mapping[str, Any], entries: Iterable[Any], url: str) -> ParsedFeed:
     parsed = []
     for item in entries:
-        content = item.get("content") or []
-        body = content[0].get("value", "") if content and isinstance(content[0], dict) else ""
-        date = _date(item.get("published_parsed") or item.get("updated_parsed")) or _date(
-            item.get("published") or item.get("updated")
-        )
-        entry = _entry(
-            url,
-            title=item.get("title"),
-            link=item.get("link"),
-            guid=item.get("id"),
-            summary=item.get("description") or item.get("summary"),
-            text=body,
-            published=date,
-        )
+        entry = _guarded(_entry_from_mapping, item, url)
         if entry is not None:
             parsed.append(entry)
     return ParsedFeed(
-        title=html_to_text(feed.get("title"), limit=TITLE_LIMIT),
+        title=feed_text(_str(feed.get("title")), limit=TITLE_LIMIT),
         entries=tuple(parsed),
-        link=_absolute(feed.get("link"), url) or "",
+        link=_absolute(_str(feed.get("link")), url) or "",
     )
+
+
+def _entry_from_mapping(item: Any, url: str) -> FeedEntry | None:
+    content = item.get("content") or []
+    body = content[0].get("value", "") if content and isinstance(content[0], dict) else ""
+    date = _date(item.get("published_parsed") or item.get("updated_parsed")) or _date(
+        item.get("published") or item.get("updated")
+    )
+    return _entry(
+        url,
+        title=item.get("title"),
+        link=item.get("link"),
+        guid=item.get("id"),
+        summary=item.get("description") or item.get("summary"),
+        text=body,
+        published=date,
+    )
+
+
+def _guarded(read: Callable[[Any, str], FeedEntry | None], item: Any, url: str) -> FeedEntry | None:
+    """One item read by ``read``, or None when it cannot be: one bad item never costs the feed."""
+    try:
+        return read(item, url)
+    except Exception:
+        log.warning("skipped an unreadable item in the feed at %s", url, exc_info=True)
+        return None
 
 
 def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
@@ -238,24 +268,30 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         raise FeedParseError("not a readable feed: JSON Feed without items")
     parsed = []
     for item in items:
-        if not isinstance(item, dict):
-            continue
-        text = item.get("content_html") or item.get("content_text")
-        entry = _entry(
-            url,
-            title=item.get("title"),
-            link=item.get("url") or item.get("external_url"),
-            guid=item.get("id"),
-            summary=item.get("summary") or text,
-            text=text,
-            published=_date(item.get("date_published") or item.get("date_modified")),
-        )
+        entry = _guarded(_json_entry, item, url)
         if entry is not None:
             parsed.append(entry)
     return ParsedFeed(
-        title=html_to_text(_str(doc.get("title")), limit=TITLE_LIMIT),
+        title=feed_text(_str(doc.get("title")), limit=TITLE_LIMIT),
         entries=tuple(parsed),
         link=_absolute(_str(doc.get("home_page_url")), url) or "",
+    )
+
+
+def _json_entry(item: Any, url: str) -> FeedEntry | None:
+    if not isinstance(item, dict):
+        return None
+    html = _str(item.get("content_html"))
+    plain = _str(item.get("content_text"))
+    return _entry(
+        url,
+        title=item.get("title"),
+        link=item.get("url") or item.get("external_url"),
+        guid=item.get("id"),
+        summary=item.get("summary") or html or plain,
+        text=html or plain,
+        text_is_html=bool(html),
+        published=_date(item.get("date_published") or item.get("date_modified")),
     )
 
 
@@ -268,16 +304,21 @@ def _entry(
     summary: object,
     text: object,
     published: datetime | None,
+    text_is_html: bool = False,
 ) -> FeedEntry | None:
-    """One cleaned entry, or None when it has neither a title nor a usable link."""
-    guid_text = _str(guid).strip()
+    """One cleaned entry, or None when it has neither a title nor a usable link.
+
+    ``text_is_html``: the text is declared HTML (JSON Feed's ``content_html``); other fields
+    are read as HTML only if they look like it.
+    """
+    guid_text = clean_chars(_str(guid)).strip()
     if _HOSTILE.search(guid_text):
         guid_text = ""
     url = _absolute(_str(link), base)
     if not url and guid_text.startswith(("http://", "https://")):
         url = _absolute(guid_text, base)
-    plain_summary = html_to_text(_str(summary), limit=SUMMARY_LIMIT)
-    plain_title = html_to_text(_str(title), limit=TITLE_LIMIT)
+    plain_summary = feed_text(_str(summary), limit=SUMMARY_LIMIT)
+    plain_title = feed_text(_str(title), limit=TITLE_LIMIT)
     if not plain_title and not url:
         return None
     return FeedEntry(
@@ -285,7 +326,7 @@ def _entry(
         url=url or "",
         guid=truncate(guid_text or url or plain_title, GUID_LIMIT),
         summary=plain_summary,
-        text=html_to_text(_str(text), limit=TEXT_LIMIT),
+        text=(html_to_text if text_is_html else feed_text)(_str(text), limit=TEXT_LIMIT),
         published_at=published,
     )
 
@@ -301,6 +342,7 @@ def _absolute(link: str | None, base: str) -> str | None:
     try:
         joined = urljoin(base, link.strip())
         parts = urlsplit(joined)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:

@@ -17,6 +17,7 @@ from digests.sources.canon import canonical_url
 from digests.sources.extract import PageContent
 from digests.sources.fetch import Fetcher, FetchResult
 from digests.sources.guard import check_url
+from digests.sources.hygiene import clean_chars
 from digests.sources.pages import read_fetched
 from digests.sources.parse import discover_feed_url, looks_like_html, parse_feed
 from digests.store import sources
@@ -108,7 +109,8 @@ async def register_source(
         raise InvalidInput(f"the interval must be at least {MIN_INTERVAL} seconds (1m)")
     await check_url(url, allow_private=allow_private)
     kind, feed_url, feed = await _read_source(fetcher, url, allow_private=allow_private)
-    label = (name or "").strip() or feed.title or (urlsplit(feed_url).hostname or feed_url)
+    label = " ".join(clean_chars(name or "").split())
+    label = label or feed.title or (urlsplit(feed_url).hostname or feed_url)
     async with db.transaction() as session:
         source_id = await sources.add_source(
             session,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPUS
+from tests.support.feeds import hostile_rss
 from tests.support.feedserver import FeedServer
 
 
@@ -123,3 +124,16 @@ async def test_topics_add_list_remove(cli: Cli) -> None:
     assert "removed topic 'Syria'" in out
     _, err = await cli("topics", "remove", "Syria", expect=1)
     assert "no topic named" in err
+
+
+async def test_fetch_of_a_feed_with_hostile_items_stores_the_good_ones_quietly(
+    cli: Cli, feeds: FeedServer
+) -> None:
+    feeds.add("/hostile.xml", hostile_rss())
+    await cli("sources", "add", feeds.url("/hostile.xml"), "--name", "Hostile")
+    out, err = await cli("fetch")
+    # 12 good items and 9 of the 11 hostile ones (those with a usable link) are stored.
+    assert "1 sources ok, 0 failed, 21 new articles" in out
+    assert "Traceback" not in out + err
+    out, _ = await cli("sources", "list")
+    assert "articles: 21" in out and "last error" not in out

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
+from digests.db import Database
+from digests.store import sources
 from digests.timeutil import utcnow
 
 
@@ -26,3 +28,59 @@ def rss(items: dict[str, float], *, title: str = "Example & Co News") -> bytes:
         f"<title>{escape(title)}</title><link>https://news.example/</link>{entries}"
         "</channel></rss>"
     ).encode()
+
+
+# Items that once made the whole feed unreadable or unstorable, or smuggled characters through.
+HOSTILE_RSS_ITEMS = [
+    "<item><title>Lone surrogate &#xD800; here</title><link>https://example.org/h1</link></item>",
+    "<item><title>Low surrogate &#56320; too</title><link>https://example.org/h2</link></item>",
+    "<item><title>NUL &#0; and bell &#7;</title><link>https://example.org/h3</link></item>",
+    "<item><title>Beyond Unicode &#x110000;</title><link>https://example.org/h4</link></item>",
+    "<item><title>Override &#x202E;txt.exe</title><link>https://example.org/h5</link></item>",
+    "<item><title>Raw \x01control\x1f chars</title><link>https://example.org/h6</link></item>",
+    "<item><title>Bad link</title><link>http://[::1/x</link></item>",
+    "<item><title>Bad port</title><link>http://example.com:notaport/x</link></item>",
+    "<item><title>Bad date</title><link>https://example.org/h9</link>"
+    "<pubDate>Mon, 99 Zzz 99999 99:99:99 +9999</pubDate></item>",
+    "<item><title>Noncharacter &#xFFFE;&#xFFFF;</title><link>https://example.org/h10</link></item>",
+    "<item><title>&amp;#xD800; escaped twice</title><link>https://example.org/h11</link></item>",
+]
+HOSTILE_TITLES = {
+    "https://example.org/h1": "Lone surrogate here",
+    "https://example.org/h2": "Low surrogate too",
+    "https://example.org/h3": "NUL and bell",
+    "https://example.org/h4": "Beyond Unicode",
+    "https://example.org/h5": "Override txt.exe",
+    "https://example.org/h6": "Raw control chars",
+    "https://example.org/h9": "Bad date",
+    "https://example.org/h10": "Noncharacter",
+    "https://example.org/h11": "escaped twice",
+}
+
+
+def _good(n: int) -> str:
+    return (
+        f"<item><title>Good story {n}</title><link>https://example.org/good/{n}</link>"
+        f"<description>Body of story {n} &amp; more.</description></item>"
+    )
+
+
+def hostile_rss() -> bytes:
+    items: list[str] = []
+    for n, bad in enumerate(HOSTILE_RSS_ITEMS):
+        items += [_good(n), bad]
+    items.append(_good(len(HOSTILE_RSS_ITEMS)))
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        "<title>Hostile \u202eNews</title><link>https://example.org/</link>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
+
+
+async def add_feed_source(db: Database, url: str, name: str, *, now: datetime) -> int:
+    """Store a feed source the way ``sources add`` does, without fetching it first."""
+    async with db.transaction() as session:
+        return await sources.add_source(
+            session, url=url, name=name, kind="feed", fetch_interval=900, now=now
+        )
