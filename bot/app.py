@@ -15,6 +15,7 @@ from bot import handlers
 from bot.request import AiohttpRequest
 from bot.services import Services, install
 from digests import logcontext
+from digests.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,7 @@ def build_application(
     settings = services.settings
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
-        await application.bot.set_my_commands(handlers.COMMANDS)
-        await _show_admin_commands(application, settings.admin_ids)
+        await _show_commands(application, settings.admin_ids)
         me = application.bot
         log.info("bot @%s is up, talking to %s", me.username, settings.bot_api_url)
         if on_start is not None:
@@ -90,14 +90,22 @@ def build_application(
     return application
 
 
-async def _show_admin_commands(application: Application, admin_ids: frozenset[int]) -> None:  # type: ignore[type-arg]
-    """Admins see the admin commands in their private chat's menu; nobody else does."""
+async def _show_commands(application: Application, admin_ids: frozenset[int]) -> None:  # type: ignore[type-arg]
+    """The command menu in every language the bot speaks (Telegram picks it by the user's
+    app language; English is the default), and the admin commands in admins' own chats."""
+    bot = application.bot
+    for lang in LANGUAGES:
+        code = None if lang == DEFAULT_LANGUAGE else lang
+        await bot.set_my_commands(handlers.command_menu(lang), language_code=code)
     for admin_id in sorted(admin_ids):
         try:
-            await application.bot.set_my_commands(
-                [*handlers.COMMANDS, *handlers.ADMIN_COMMANDS],
-                scope=BotCommandScopeChat(admin_id),
-            )
+            for lang in LANGUAGES:
+                code = None if lang == DEFAULT_LANGUAGE else lang
+                await bot.set_my_commands(
+                    handlers.command_menu(lang, admin=True),
+                    scope=BotCommandScopeChat(admin_id),
+                    language_code=code,
+                )
         except TelegramError as exc:
             # Telegram knows a private chat only once the admin has opened it.
             log.warning("admin %s: command menu not set (%s)", admin_id, exc)

@@ -21,10 +21,10 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
+from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from digests.chat_settings import (
-    WEEKDAY_NAMES,
     Change,
     ChatSettings,
     SetFrequency,
@@ -34,6 +34,7 @@ from digests.chat_settings import (
     SetZone,
 )
 from digests.errors import InvalidInput
+from digests.i18n import DEFAULT_LANGUAGE, Translator, supported_language, translator
 from digests.schedule import Frequency
 
 PREFIX = "set:"
@@ -143,87 +144,98 @@ def _decode(parts: list[str]) -> Action | None:
     return None
 
 
-def settings_keyboard(settings: ChatSettings, view: View = View.MAIN) -> InlineKeyboardMarkup:
-    """The buttons for ``view``, the current choice marked with a check."""
-    rows = _ROWS[view](settings)
+def settings_keyboard(
+    settings: ChatSettings, view: View = View.MAIN, lang: str = DEFAULT_LANGUAGE
+) -> InlineKeyboardMarkup:
+    """The buttons for ``view`` in ``lang``, the current choice marked with a check."""
+    _ = translator(lang)
+    rows = _ROWS[view](settings, _, lang)
     if view is not View.MAIN:
-        rows.append([_button("‹ Back", ShowView(View.MAIN))])
+        rows.append([_button(_("‹ Back"), ShowView(View.MAIN))])
     return InlineKeyboardMarkup(rows)
 
 
 Rows = list[list[InlineKeyboardButton]]
 
 
-def _main_rows(settings: ChatSettings) -> Rows:
+def _day_names(lang: str) -> list[str]:
+    """Abbreviated weekday names, Monday first, from CLDR ("Mon", "الاثنين")."""
+    names = get_day_names("abbreviated", locale=supported_language(lang))
+    return [str(names[day]) for day in range(7)]
+
+
+def _main_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
     frequency = {
-        Frequency.DAILY: "Daily",
-        Frequency.WEEKDAYS: "Weekdays",
-        Frequency.WEEKLY: f"Weekly, {WEEKDAY_NAMES[settings.weekly_day][:3]}",
-        Frequency.OFF: "Off",
+        Frequency.DAILY: _("Daily"),
+        Frequency.WEEKDAYS: _("Weekdays"),
+        Frequency.WEEKLY: _("Weekly, %(day)s", day=_day_names(lang)[settings.weekly_day]),
+        Frequency.OFF: _("Off"),
     }[settings.frequency]
     note = (
-        "🔔 Note when nothing is new: on"
+        _("🔔 Note when nothing is new: on")
         if settings.notify_empty
-        else "🔕 Note when nothing is new: off"
+        else _("🔕 Note when nothing is new: off")
     )
     return [
         [
-            _button(f"⏰ Time {settings.digest_time:%H:%M}", ShowView(View.TIME)),
-            _button("🌍 Change time zone…", AskFor(Prompt.ZONE)),
+            _button(
+                _("⏰ Time %(time)s", time=f"{settings.digest_time:%H:%M}"), ShowView(View.TIME)
+            ),
+            _button(_("🌍 Change time zone…"), AskFor(Prompt.ZONE)),
         ],
         [
             _button(f"📅 {frequency}", ShowView(View.FREQUENCY)),
-            _button(f"🔢 {settings.max_items} items", ShowView(View.ITEMS)),
+            _button(_("🔢 %(n)d items", n=settings.max_items), ShowView(View.ITEMS)),
         ],
         [_button(note, SetNotifyEmpty(not settings.notify_empty))],
     ]
 
 
-def _time_rows(settings: ChatSettings) -> Rows:
+def _time_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
     buttons = [
         _button(_marked(f"{at:%H:%M}", at == settings.digest_time), SetTime(at))
         for at in COMMON_TIMES
     ]
-    return [buttons[:4], buttons[4:], [_button("Type a time…", AskFor(Prompt.TIME))]]
+    return [buttons[:4], buttons[4:], [_button(_("Type a time…"), AskFor(Prompt.TIME))]]
 
 
-def _frequency_rows(settings: ChatSettings) -> Rows:
+def _frequency_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
     current = settings.frequency
     return [
         [
-            _button(_marked("Daily", current is Frequency.DAILY), SetFrequency(Frequency.DAILY)),
+            _button(_marked(_("Daily"), current is Frequency.DAILY), SetFrequency(Frequency.DAILY)),
             _button(
-                _marked("Weekdays", current is Frequency.WEEKDAYS),
+                _marked(_("Weekdays"), current is Frequency.WEEKDAYS),
                 SetFrequency(Frequency.WEEKDAYS),
             ),
         ],
         [
-            _button(_marked("Weekly…", current is Frequency.WEEKLY), ShowView(View.WEEKDAY)),
-            _button(_marked("Off", current is Frequency.OFF), SetFrequency(Frequency.OFF)),
+            _button(_marked(_("Weekly…"), current is Frequency.WEEKLY), ShowView(View.WEEKDAY)),
+            _button(_marked(_("Off"), current is Frequency.OFF), SetFrequency(Frequency.OFF)),
         ],
     ]
 
 
-def _weekday_rows(settings: ChatSettings) -> Rows:
+def _weekday_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
     weekly = settings.frequency is Frequency.WEEKLY
     return [
         [
             _button(
-                _marked(name[:3], weekly and day == settings.weekly_day),
+                _marked(name, weekly and day == settings.weekly_day),
                 SetFrequency(Frequency.WEEKLY, day),
             )
-            for day, name in enumerate(WEEKDAY_NAMES)
+            for day, name in enumerate(_day_names(lang))
         ]
     ]
 
 
-def _items_rows(settings: ChatSettings) -> Rows:
+def _items_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
     return [
         [
             _button(_marked(str(count), count == settings.max_items), SetMaxItems(count))
             for count in ITEM_CHOICES
         ],
-        [_button("Type a number…", AskFor(Prompt.ITEMS))],
+        [_button(_("Type a number…"), AskFor(Prompt.ITEMS))],
     ]
 
 

@@ -15,10 +15,12 @@ from datetime import datetime, time
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_datetime, get_day_names
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
 from digests.errors import InvalidInput
+from digests.i18n import DEFAULT_LANGUAGE, N_, supported_language
 from digests.models import Chat
 from digests.schedule import (
     DigestSchedule,
@@ -28,14 +30,13 @@ from digests.schedule import (
     resolve_timezone,
 )
 from digests.settings import Settings
-from digests.store import chats as chat_store
+from digests.subscriptions import register
 from digests.types import ChatRef
 
 MIN_ITEMS = 1
 MAX_ITEMS = 30
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _ZONE_COLUMN = 64  # chats.timezone is String(64)
-_ITEMS_EXPECTED = f"send a whole number from {MIN_ITEMS} to {MAX_ITEMS}, e.g. 12"
+_ITEMS_EXPECTED = N_("Send a whole number from %(low)d to %(high)d, e.g. 12")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +123,7 @@ class SetMaxItems:
 
     def __post_init__(self) -> None:
         if isinstance(self.count, bool) or not MIN_ITEMS <= self.count <= MAX_ITEMS:
-            raise InvalidInput(_ITEMS_EXPECTED)
+            raise InvalidInput(_ITEMS_EXPECTED, low=MIN_ITEMS, high=MAX_ITEMS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +151,15 @@ def max_items_from_text(text: str) -> SetMaxItems:
     """The change a typed count asks for; InvalidInput unless it is a whole number 1 to 30."""
     value = text.strip()
     if not re.fullmatch(r"[0-9]{1,3}", value):
-        raise InvalidInput(f"{value[:20]!r} is not a number; {_ITEMS_EXPECTED}")
+        raise InvalidInput(
+            N_(
+                "“%(value)s” is not a number. "
+                "Send a whole number from %(low)d to %(high)d, e.g. 12."
+            ),
+            value=value[:20],
+            low=MIN_ITEMS,
+            high=MAX_ITEMS,
+        )
     return SetMaxItems(int(value))
 
 
@@ -192,17 +201,19 @@ async def change_settings(
         return _settings_of(row, now)
 
 
-def settings_view(settings: ChatSettings) -> SettingsView:
-    """Prepare ``settings`` for a template; the next digest reads as "Tue 25 Nov, 08:00"."""
+def settings_view(settings: ChatSettings, lang: str = DEFAULT_LANGUAGE) -> SettingsView:
+    """Prepare ``settings`` for a template in ``lang``; the next digest reads as
+    "Tue 25 Nov, 08:00" (CLDR's names in other languages)."""
+    locale = supported_language(lang)
     upcoming = None
     if settings.next_digest_at is not None:
         local = settings.next_digest_at.astimezone(ZoneInfo(settings.timezone))
-        upcoming = f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+        upcoming = format_datetime(local, "EEE d MMM, HH:mm", locale=locale)
     return SettingsView(
         time=f"{settings.digest_time:%H:%M}",
         timezone=settings.timezone,
         frequency=settings.frequency.value,
-        weekday=WEEKDAY_NAMES[settings.weekly_day],
+        weekday=str(get_day_names("wide", locale=locale)[settings.weekly_day]),
         max_items=settings.max_items,
         notify_empty=settings.notify_empty,
         next_digest=upcoming,
@@ -212,13 +223,7 @@ def settings_view(settings: ChatSettings) -> SettingsView:
 async def _registered(
     session: AsyncSession, chat: ChatRef, defaults: Settings, now: datetime
 ) -> Chat:
-    row, _ = await chat_store.upsert_chat(
-        session,
-        chat,
-        default_timezone=defaults.default_timezone,
-        default_digest_time=defaults.default_digest_time,
-        now=now,
-    )
+    row, _ = await register(session, chat, defaults, now=now)
     return row
 
 

@@ -147,9 +147,9 @@ async def preview_digest(
             await store.personal_topic_ids(session),
         )
         next_at = _next_for_preview(chat, now) if chat is not None else None
-        when = _local_when(next_at, chat.timezone) if chat is not None and next_at else None
-        timezone = chat.timezone if chat is not None else "UTC"
         lang = supported_language(chat.language) if chat is not None else DEFAULT_LANGUAGE
+        when = _local_when(next_at, chat.timezone, lang) if chat is not None and next_at else None
+        timezone = chat.timezone if chat is not None else "UTC"
         if chat is None or not topics:
             note = renderer.render(
                 "digest_empty", lang=lang, preview=True, follows_nothing=True, when=when
@@ -317,9 +317,9 @@ def _window(last_digest_at: datetime | None, until: datetime) -> Window:
     return Window(max(since, until - MAX_LOOKBACK), until)
 
 
-def _local_when(moment: datetime, timezone: str) -> str:
+def _local_when(moment: datetime, timezone: str, lang: str) -> str:
     local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local_date(moment, timezone)}, {local:%H:%M} ({timezone})"
+    return f"{localized_date(moment, timezone, lang)}, {local:%H:%M} ({timezone})"
 
 
 class _Editor:

@@ -15,7 +15,17 @@ from __future__ import annotations
 
 
 class NewsbotError(Exception):
-    """Base of every error newsbot raises on purpose; its message is shown to people."""
+    """Base of every error newsbot raises on purpose; its message is shown to people.
+
+    ``message`` may be a catalog message id with printf-style placeholders filled from
+    ``values`` (``InvalidInput(N_("at most %(n)d words"), n=10)``): ``str(exc)`` is the English
+    text, and a chat sees it translated (``bot.chat.ChatContext.explain``).
+    """
+
+    def __init__(self, message: str = "", /, **values: object) -> None:
+        super().__init__(message % values if values else message)
+        self.message = message
+        self.values = values
 
 
 class ConfigError(NewsbotError):

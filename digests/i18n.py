@@ -52,6 +52,11 @@ def language_name(code: str, *, in_language: str = DEFAULT_LANGUAGE) -> str:
     return name[:1].upper() + name[1:] if name else code
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs without translating it (it is translated when shown)."""
+    return message
+
+
 @functools.cache
 def translations(language: str) -> gettext.NullTranslations:
     """The compiled catalog for ``language``; English (the source language) has none."""
@@ -82,6 +87,10 @@ class Translator:
         """``message`` in this language, with ``values`` filled in."""
         text = self._catalog.gettext(message)
         return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **values: Any) -> str:
+        """The form of ``singular``/``plural`` for ``n`` in this language; ``%(num)d`` is n."""
+        return self._catalog.ngettext(singular, plural, n) % {"num": n, **values}
 
     __call__ = gettext
 

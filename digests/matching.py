@@ -18,7 +18,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from digests.echo import shorten
 from digests.errors import InvalidInput
+from digests.i18n import N_
 from digests.types import TopicInfo
 
 _WORD = re.compile(r"\w+")
@@ -86,17 +88,25 @@ def parse_keywords(raw: str | Iterable[str], *, required: bool = True) -> tuple[
             continue
         key = tuple(words(phrase))
         if not key:
-            raise InvalidInput(f"keyword {phrase!r} has no letters or digits")
+            raise InvalidInput(
+                N_("The keyword “%(keyword)s” has no letters or digits."),
+                keyword=shorten(phrase),
+            )
         if len(phrase) > MAX_KEYWORD_CHARS or len(key) > MAX_PHRASE_WORDS:
             raise InvalidInput(
-                f"keyword {phrase[:30]!r}… is too long "
-                f"(at most {MAX_PHRASE_WORDS} words, {MAX_KEYWORD_CHARS} characters)"
+                N_(
+                    "The keyword “%(keyword)s” is too long: at most %(words)d words, "
+                    "%(chars)d characters."
+                ),
+                keyword=shorten(phrase, 30),
+                words=MAX_PHRASE_WORDS,
+                chars=MAX_KEYWORD_CHARS,
             )
         if key not in seen:
             seen.add(key)
             phrases.append(phrase)
     if required and not phrases:
-        raise InvalidInput('give at least one keyword, e.g. --keywords "syria, damascus"')
+        raise InvalidInput(N_("Give at least one keyword, e.g. syria, damascus."))
     return tuple(phrases)
 
 

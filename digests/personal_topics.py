@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from digests.db import Database
+from digests.echo import shorten
 from digests.errors import Duplicate, InvalidInput, NotFound
+from digests.i18n import DEFAULT_LANGUAGE, N_
 from digests.matching import TopicMatcher, parse_keywords, words
 from digests.render import HeadlineView, headline_views
 from digests.settings import Settings
@@ -26,6 +28,10 @@ from digests.types import ChatRef, Headline, TopicInfo
 MAX_TOPICS_PER_CHAT = 20
 MAX_TERMS_PER_TOPIC = 10
 MAX_NAME_CHARS = 64  # the topics.name column
+TOO_LONG = N_(
+    "That is too long: a keyword topic has at most %(terms)d words or phrases, "
+    "%(chars)d characters in all."
+)
 PREVIEW_ARTICLES = 50
 PREVIEW_SHOWN = 5
 REMATCH_WINDOW = timedelta(days=30)
@@ -99,9 +105,9 @@ def parse_follow(text: str) -> FollowRequest:
     """
     name = " ".join(text.split())
     if not name:
-        raise InvalidInput(f"Tell me what to follow, e.g. {EXAMPLE}")
+        raise InvalidInput(N_("Tell me what to follow, e.g. %(example)s"), example=EXAMPLE)
     if len(name) > MAX_NAME_CHARS:
-        raise InvalidInput(f"That is too long: at most {MAX_NAME_CHARS} characters.")
+        raise InvalidInput(TOO_LONG, chars=MAX_NAME_CHARS, terms=MAX_TERMS_PER_TOPIC)
     lexer = shlex.shlex(name.translate(_QUOTES).replace(",", " "), posix=True)
     lexer.quotes = '"'
     lexer.escape = ""
@@ -110,7 +116,9 @@ def parse_follow(text: str) -> FollowRequest:
     try:
         tokens = list(lexer)
     except ValueError:
-        raise InvalidInput("A quote is not closed: put the phrase between two quotes.") from None
+        raise InvalidInput(
+            N_("A quote is not closed: put the phrase between two quotes.")
+        ) from None
     include: list[str] = []
     exclude: list[str] = []
     for token in tokens:
@@ -123,12 +131,12 @@ def parse_follow(text: str) -> FollowRequest:
     keywords = _checked(include)
     veto = _checked(exclude)
     if not keywords:
-        raise InvalidInput(f"Say what to look for, not only what to leave out, e.g. {EXAMPLE}")
-    if len(keywords) + len(veto) > MAX_TERMS_PER_TOPIC:
         raise InvalidInput(
-            f"At most {MAX_TERMS_PER_TOPIC} words or phrases per topic; "
-            "split it into two /follow commands."
+            N_("Say what to look for, not only what to leave out, e.g. %(example)s"),
+            example=EXAMPLE,
         )
+    if len(keywords) + len(veto) > MAX_TERMS_PER_TOPIC:
+        raise InvalidInput(TOO_LONG, chars=MAX_NAME_CHARS, terms=MAX_TERMS_PER_TOPIC)
     return FollowRequest(name=name, keywords=keywords, exclude=veto)
 
 
@@ -136,7 +144,7 @@ def _checked(phrases: Sequence[str]) -> tuple[str, ...]:
     try:
         return parse_keywords(phrases, required=False)
     except InvalidInput as exc:
-        raise InvalidInput(f"{str(exc)[:1].upper()}{str(exc)[1:]}.") from None
+        raise InvalidInput(exc.message, **exc.values) from None
 
 
 def _phrase_set(phrases: Sequence[str]) -> frozenset[tuple[str, ...]]:
@@ -169,9 +177,12 @@ async def preview_follow(
     )
 
 
-def preview_views(preview: FollowPreview, now: datetime) -> list[PreviewView]:
-    """Prepare a preview's items for a template: safe links, ages relative to ``now``."""
-    views = headline_views([item.headline for item in preview.items], now)
+def preview_views(
+    preview: FollowPreview, now: datetime, lang: str = DEFAULT_LANGUAGE
+) -> list[PreviewView]:
+    """Prepare a preview's items for a template: safe links, ages relative to ``now`` in
+    ``lang``."""
+    views = headline_views([item.headline for item in preview.items], now, lang)
     pairs = zip(views, preview.items, strict=True)
     return [PreviewView(view, item.matched) for view, item in pairs]
 
@@ -212,11 +223,14 @@ def _check_can_add(owned: Sequence[TopicInfo], request: FollowRequest) -> None:
     key = topic_store.name_key(request.name)
     for topic in owned:
         if topic_store.name_key(topic.name) == key or request.same_words(topic):
-            raise Duplicate(f"You follow “{topic.name}” already.")
+            raise Duplicate(N_("You follow “%(name)s” already."), name=topic.name)
     if len(owned) >= MAX_TOPICS_PER_CHAT:
         raise FollowLimit(
-            f"You follow {MAX_TOPICS_PER_CHAT} keyword topics, the most there can be; "
-            "remove one with /unfollow first."
+            N_(
+                "You follow %(n)d keyword topics, the most there can be; "
+                "remove one with /unfollow first."
+            ),
+            n=MAX_TOPICS_PER_CHAT,
         )
 
 
@@ -233,13 +247,13 @@ async def unfollow(db: Database, chat_id: int, what: str) -> TopicInfo:
     """
     wanted = " ".join(what.split())
     if not wanted:
-        raise InvalidInput("Tell me which one: /unfollow 2, or the words you followed.")
+        raise InvalidInput(N_("Tell me which one: /unfollow 2, or the words you followed."))
     async with db.transaction() as session:
         owned = await personal_store.owned_topics(session, chat_id)
         target = _pick(owned, wanted)
         topic = await personal_store.find_owned(session, chat_id, target.id)
         if topic is None:  # pragma: no cover - removed between the two reads of this unit
-            raise NotFound(f"You don't follow “{wanted}”.")
+            raise NotFound(N_("You don't follow “%(name)s”."), name=shorten(wanted))
         await topic_store.remove_topic(session, topic)
     return target
 
@@ -249,7 +263,7 @@ def _pick(owned: Sequence[TopicInfo], wanted: str) -> TopicInfo:
         number = int(wanted)
         if 1 <= number <= len(owned):
             return owned[number - 1]
-        raise NotFound(f"There is no number {number} in /following.")
+        raise NotFound(N_("There is no number %(n)d in /following."), n=number)
     key = topic_store.name_key(wanted)
     for topic in owned:
         if topic_store.name_key(topic.name) == key:
@@ -261,7 +275,7 @@ def _pick(owned: Sequence[TopicInfo], wanted: str) -> TopicInfo:
     for topic in owned:
         if request is not None and request.same_words(topic):
             return topic
-    raise NotFound(f"You don't follow “{wanted}”. See /following.")
+    raise NotFound(N_("You don't follow “%(name)s”. See /following."), name=shorten(wanted))
 
 
 async def unfollow_topic(db: Database, chat_id: int, topic_id: int) -> TopicInfo:
@@ -273,7 +287,7 @@ async def unfollow_topic(db: Database, chat_id: int, topic_id: int) -> TopicInfo
     async with db.transaction() as session:
         topic = await personal_store.find_owned(session, chat_id, topic_id)
         if topic is None:
-            raise NotFound("That topic is gone already.")
+            raise NotFound(N_("That topic is gone already."))
         info = topic_store.to_info(topic)
         await topic_store.remove_topic(session, topic)
     return info

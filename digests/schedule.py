@@ -23,7 +23,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from digests.echo import shorten
 from digests.errors import InvalidInput
+from digests.i18n import N_
 from digests.settings import parse_hhmm
 
 
@@ -170,7 +172,8 @@ def parse_digest_time(text: str) -> time:
         return parse_hhmm(value)
     except ValueError:
         raise InvalidInput(
-            f"{text.strip()!r} is not a time; send it as HH:MM in 24-hour form, e.g. 08:00 or 18:30"
+            N_("“%(text)s” is not a time; send it as HH:MM in 24-hour form, e.g. 08:00 or 18:30"),
+            text=shorten(text),
         ) from None
 
 
@@ -182,7 +185,7 @@ def resolve_timezone(name: str) -> str:
     """
     key = _normalise(name)
     if not key:
-        raise InvalidInput("send a time zone, e.g. Europe/Berlin, or a city, e.g. Berlin")
+        raise InvalidInput(N_("Send a time zone, e.g. Europe/Berlin, or a city, e.g. Berlin."))
     zones, cities = _zone_names(), _city_names()
     found = zones.get(key.replace(" ", "_")) or zones.get(key) or cities.get(key)
     if found is not None:
@@ -193,10 +196,21 @@ def resolve_timezone(name: str) -> str:
     for match in close:
         by_zone.setdefault(choices[match], _display(match, choices[match]))
     suggestions = list(by_zone.values())[:3]
-    hint = f" Did you mean {_or_list(suggestions)}?" if suggestions else ""
+    if suggestions:
+        raise InvalidInput(
+            N_(
+                "Unknown time zone “%(name)s”. Did you mean %(choices)s? Send a city like "
+                "Baghdad or an IANA name like Asia/Baghdad."
+            ),
+            name=shorten(name),
+            choices=_or_list(suggestions),
+        )
     raise InvalidInput(
-        f"unknown time zone {name.strip()!r}.{hint} Send a city like Baghdad or an IANA name "
-        "like Asia/Baghdad."
+        N_(
+            "Unknown time zone “%(name)s”. Send a city like Baghdad or an IANA name like "
+            "Asia/Baghdad."
+        ),
+        name=shorten(name),
     )
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from digests.db import Database
 from digests.errors import NotFound
-from digests.models import Topic
+from digests.i18n import N_, supported_language
+from digests.models import Chat, Topic
 from digests.settings import Settings
 from digests.store import chats as chat_store
 from digests.store import personal_topics as personal_store
@@ -14,17 +17,33 @@ from digests.store import topics as topic_store
 from digests.types import ChatRef, TopicChoice
 
 
+async def register(
+    session: AsyncSession, chat: ChatRef, settings: Settings, *, now: datetime
+) -> tuple[Chat, bool]:
+    """Within the caller's unit of work: create the chat with the configured defaults, or
+    refresh and reactivate it. Returns the row and whether it is new."""
+    return await chat_store.upsert_chat(
+        session,
+        chat,
+        default_timezone=settings.default_timezone,
+        default_digest_time=settings.default_digest_time,
+        now=now,
+    )
+
+
 async def register_chat(db: Database, chat: ChatRef, settings: Settings, *, now: datetime) -> bool:
     """Record a chat that talked to the bot (or reactivate it); True if it is new."""
     async with db.transaction() as session:
-        _, created = await chat_store.upsert_chat(
-            session,
-            chat,
-            default_timezone=settings.default_timezone,
-            default_digest_time=settings.default_digest_time,
-            now=now,
-        )
+        _, created = await register(session, chat, settings, now=now)
     return created
+
+
+async def open_chat(db: Database, chat: ChatRef, settings: Settings, *, now: datetime) -> str:
+    """Register the chat (or refresh and reactivate it) and return the language the bot
+    speaks there, in one unit of work: what every reply to the chat needs first."""
+    async with db.transaction() as session:
+        row, _ = await register(session, chat, settings, now=now)
+        return supported_language(row.language)
 
 
 async def topic_choices(db: Database, chat_id: int) -> list[TopicChoice]:
@@ -44,16 +63,10 @@ async def toggle_topic(
     the topic was deleted since the picker was shown.
     """
     async with db.transaction() as session:
-        await chat_store.upsert_chat(
-            session,
-            chat,
-            default_timezone=settings.default_timezone,
-            default_digest_time=settings.default_digest_time,
-            now=now,
-        )
+        await register(session, chat, settings, now=now)
         topic = await session.get(Topic, topic_id)
         if topic is None or topic.owner_chat_id is not None:
-            raise NotFound("that topic no longer exists")
+            raise NotFound(N_("That topic no longer exists."))
         followed = await topic_store.followed_topic_ids(session, chat.id)
         if topic_id in followed:
             await topic_store.unsubscribe(session, chat.id, topic_id)

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
+from digests.echo import shorten
 from digests.errors import InvalidInput, NotFound
+from digests.i18n import N_
 from digests.matching import parse_keywords
 from digests.store import matches as match_store
 from digests.store import topics as topic_store
@@ -20,9 +22,9 @@ MAX_NAME_CHARS = 64
 def _clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise InvalidInput("a topic needs a name")
+        raise InvalidInput(N_("A topic needs a name."))
     if len(cleaned) > MAX_NAME_CHARS:
-        raise InvalidInput(f"a topic name has at most {MAX_NAME_CHARS} characters")
+        raise InvalidInput(N_("A topic name has at most %(n)d characters."), n=MAX_NAME_CHARS)
     return cleaned
 
 
@@ -57,7 +59,7 @@ async def edit_topic(
     async with db.transaction() as session:
         topic = await topic_store.find_topic(session, name)
         if topic is None:
-            raise NotFound(f"no topic named {name!r}")
+            raise NotFound(N_("There is no topic named “%(name)s”."), name=shorten(name))
         if keywords is not None:
             topic.keywords = list(parse_keywords(keywords))
         if exclude is not None:
@@ -74,7 +76,7 @@ async def remove_topic(db: Database, name: str) -> TopicInfo:
     async with db.transaction() as session:
         topic = await topic_store.find_topic(session, name)
         if topic is None:
-            raise NotFound(f"no topic named {name!r}")
+            raise NotFound(N_("There is no topic named “%(name)s”."), name=shorten(name))
         info = topic_store.to_info(topic)
         await topic_store.remove_topic(session, topic)
     return info

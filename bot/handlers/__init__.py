@@ -31,37 +31,46 @@ from bot.handlers import (
     topics,
 )
 from bot.handlers.errors import on_error
+from digests.i18n import N_, translator
 
 # Commands reach us as messages in private chats and groups, and as posts in channels.
 _CHATS = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 _PLAIN_TEXT = filters.TEXT & ~filters.COMMAND
 
-COMMANDS = [
-    BotCommand("latest", "Newest headlines on your topics"),
-    BotCommand("digest", "Preview your next digest"),
-    BotCommand("topics", "Pick the topics you follow"),
-    BotCommand("follow", "Follow your own keywords"),
-    BotCommand("following", "Your keyword topics"),
-    BotCommand("unfollow", "Stop following keywords"),
-    BotCommand("settings", "Digest time, zone and frequency"),
-    BotCommand("language", "The language I speak here"),
-    BotCommand("languages", "The languages your news is in"),
-    BotCommand("help", "What I can do"),
-    BotCommand("stop", "Unfollow everything"),
-    BotCommand("start", "Start over"),
+# (command, description): the descriptions are catalog ids, shown in each chat's language.
+COMMANDS: list[tuple[str, str]] = [
+    ("latest", N_("Newest headlines on your topics")),
+    ("digest", N_("Preview your next digest")),
+    ("topics", N_("Pick the topics you follow")),
+    ("follow", N_("Follow your own keywords")),
+    ("following", N_("Your keyword topics")),
+    ("unfollow", N_("Stop following keywords")),
+    ("settings", N_("Digest time, zone and frequency")),
+    ("language", N_("The language I speak here")),
+    ("languages", N_("The languages your news is in")),
+    ("help", N_("What I can do")),
+    ("stop", N_("Unfollow everything")),
+    ("start", N_("Start over")),
 ]
 
 # Shown only in admins' own menus (see bot.app); every one of them checks ADMIN_IDS itself.
-ADMIN_COMMANDS = [
-    BotCommand("broadcast", "Admin: send breaking news"),
-    BotCommand("sources", "Admin: sources and their health"),
-    BotCommand("addsource", "Admin: add a feed or page"),
-    BotCommand("addtopic", "Admin: add a topic"),
-    BotCommand("edittopic", "Admin: change a topic"),
-    BotCommand("deltopic", "Admin: delete a topic"),
-    BotCommand("export", "Admin: sources as OPML"),
-    BotCommand("stats", "Admin: how the service is doing"),
+ADMIN_COMMANDS: list[tuple[str, str]] = [
+    ("broadcast", N_("Admin: send breaking news")),
+    ("sources", N_("Admin: sources and their health")),
+    ("addsource", N_("Admin: add a feed or page")),
+    ("addtopic", N_("Admin: add a topic")),
+    ("edittopic", N_("Admin: change a topic")),
+    ("deltopic", N_("Admin: delete a topic")),
+    ("export", N_("Admin: sources as OPML")),
+    ("stats", N_("Admin: how the service is doing")),
 ]
+
+
+def command_menu(lang: str, *, admin: bool = False) -> list[BotCommand]:
+    """The command menu in ``lang``; with ``admin``, the admin commands too."""
+    _ = translator(lang)
+    listed = [*COMMANDS, *ADMIN_COMMANDS] if admin else COMMANDS
+    return [BotCommand(name, _(description)) for name, description in listed]
 
 
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]

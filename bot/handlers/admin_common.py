@@ -1,27 +1,12 @@
-"""What the admin handlers share: the admin gate (``bot.admin``) as a check, button
-fingerprints, and sending files."""
+"""What the admin handlers share: button fingerprints and sending files."""
 
 from __future__ import annotations
 
 import zlib
 
-from telegram import InputFile, Message, Update
-from telegram.ext import ContextTypes
+from telegram import InputFile, Message
 
-from bot.admin import is_admin, refuse
-from bot.services import services
-
-
-async def allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """True for a user listed in ADMIN_IDS; anyone else gets "Not allowed." and False.
-
-    Call it first in every admin command and button handler: a button's callback data says
-    nothing about who pressed it.
-    """
-    if is_admin(update, context):
-        return True
-    await refuse(update, context)
-    return False
+from bot.chat import ChatContext
 
 
 def fingerprint(text: str) -> str:
@@ -34,21 +19,14 @@ def fingerprint(text: str) -> str:
 
 
 async def send_file(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    *,
-    data: bytes,
-    filename: str,
-    caption: str,
-    photo: bool = False,
+    chat: ChatContext, *, data: bytes, filename: str, caption: str, photo: bool = False
 ) -> Message:
-    """Send ``data`` as a document (or a photo) to the update's chat, paced like replies."""
-    chat = update.effective_chat
-    assert chat is not None
-    delivery = services(context).delivery
+    """Send ``data`` as a document (or a photo) to the chat, paced like replies."""
+    delivery = chat.services.delivery
     if delivery is not None:
-        await delivery.acquire_direct(chat.id, group_like=chat.type != "private")
+        await delivery.acquire_direct(chat.id, group_like=chat.ref.kind.value != "private")
     upload = InputFile(data, filename=filename)
+    bot = chat.context.bot
     if photo:
-        return await context.bot.send_photo(chat_id=chat.id, photo=upload, caption=caption)
-    return await context.bot.send_document(chat_id=chat.id, document=upload, caption=caption)
+        return await bot.send_photo(chat_id=chat.id, photo=upload, caption=caption)
+    return await bot.send_document(chat_id=chat.id, document=upload, caption=caption)

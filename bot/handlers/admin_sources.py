@@ -12,18 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.admin_common import allowed, fingerprint
-from bot.handlers.replies import reply
-from bot.services import services
+from bot.admin import admin_only
+from bot.chat import ChatContext
+from bot.handlers.admin_common import fingerprint
 from digests import source_admin
+from digests.echo import shorten
 from digests.errors import Duplicate, InvalidInput, NotFound, SourceError
 from digests.ingest import make_fetcher
+from digests.render import localized_age
 from digests.source_admin import SourceHealth, SourcePage
-from digests.timefmt import age
 from digests.timeutil import utcnow
 from digests.types import SourceInfo
 
@@ -95,7 +95,7 @@ def _shorten(text: str | None) -> str:
     return flat if len(flat) <= _ERROR_SHOWN else flat[: _ERROR_SHOWN - 1] + "…"
 
 
-def _view(health: SourceHealth, now: datetime) -> dict[str, Any]:
+def _view(chat: ChatContext, health: SourceHealth, now: datetime) -> dict[str, Any]:
     s = health.info
     return {
         "id": s.id,
@@ -103,24 +103,25 @@ def _view(health: SourceHealth, now: datetime) -> dict[str, Any]:
         "kind": s.kind,
         "every": interval_label(s.fetch_interval),
         "paused": s.paused,
-        "last_fetch": age(s.last_fetch_at, now) if s.last_fetch_at else "never",
+        "last_fetch": localized_age(s.last_fetch_at, now, chat.lang) if s.last_fetch_at else "",
         "articles_24h": health.articles_24h,
         "failures": s.consecutive_failures,
         "last_error": _shorten(s.last_error),
     }
 
 
-def _page_text(context: ContextTypes.DEFAULT_TYPE, page: SourcePage, now: datetime) -> str:
-    return services(context).renderer.render(
+def _page_text(chat: ChatContext, page: SourcePage, now: datetime) -> str:
+    return chat.render(
         "admin_sources",
-        items=[_view(h, now) for h in page.items],
+        items=[_view(chat, h, now) for h in page.items],
         page=page.page,
         pages=page.pages,
         total=page.total,
     )
 
 
-def _page_keyboard(page: SourcePage) -> InlineKeyboardMarkup:
+def _page_keyboard(chat: ChatContext, page: SourcePage) -> InlineKeyboardMarkup:
+    _ = chat._
     rows = []
     for health in page.items:
         s = health.info
@@ -129,11 +130,11 @@ def _page_keyboard(page: SourcePage) -> InlineKeyboardMarkup:
         rows.append(
             [
                 InlineKeyboardButton(
-                    f"▶ Resume #{s.id}" if s.paused else f"⏸ Pause #{s.id}",
+                    _("▶ Resume #%(id)d", id=s.id) if s.paused else _("⏸ Pause #%(id)d", id=s.id),
                     callback_data=encode(toggle),
                 ),
                 InlineKeyboardButton(
-                    f"🗑 Remove #{s.id}",
+                    _("🗑 Remove #%(id)d", id=s.id),
                     callback_data=encode(SourceButton("remove", s.id, page.page, url_print)),
                 ),
             ]
@@ -143,7 +144,7 @@ def _page_keyboard(page: SourcePage) -> InlineKeyboardMarkup:
         if page.page > 0:
             nav.append(
                 InlineKeyboardButton(
-                    "‹ Back", callback_data=encode(SourceButton("page", 0, page.page - 1))
+                    _("‹ Back"), callback_data=encode(SourceButton("page", 0, page.page - 1))
                 )
             )
         nav.append(
@@ -155,56 +156,51 @@ def _page_keyboard(page: SourcePage) -> InlineKeyboardMarkup:
         if page.page < page.pages - 1:
             nav.append(
                 InlineKeyboardButton(
-                    "More ›", callback_data=encode(SourceButton("page", 0, page.page + 1))
+                    _("More ›"), callback_data=encode(SourceButton("page", 0, page.page + 1))
                 )
             )
         rows.append(nav)
     rows.append(
-        [InlineKeyboardButton("➕ Add a source", callback_data=encode(SourceButton("add")))]
+        [InlineKeyboardButton(_("➕ Add a source"), callback_data=encode(SourceButton("add")))]
     )
     return InlineKeyboardMarkup(rows)
 
 
-def _removal_keyboard(source: SourceInfo, page: int) -> InlineKeyboardMarkup:
+def _removal_keyboard(chat: ChatContext, source: SourceInfo, page: int) -> InlineKeyboardMarkup:
     yes = SourceButton("remove_yes", source.id, page, fingerprint(source.url))
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Yes, remove", callback_data=encode(yes)),
+                InlineKeyboardButton(chat._("Yes, remove"), callback_data=encode(yes)),
                 InlineKeyboardButton(
-                    "No, keep it", callback_data=encode(SourceButton("page", 0, page))
+                    chat._("No, keep it"), callback_data=encode(SourceButton("page", 0, page))
                 ),
             ]
         ]
     )
 
 
-async def show_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def show_sources(chat: ChatContext) -> None:
     """List sources with their health, a page at a time (``/sources 2`` opens page 2)."""
-    if not await allowed(update, context):
-        return
-    args = context.args or []
-    wanted = _small_int(args[0]) if args else None
+    wanted = _small_int(chat.args[0]) if chat.args else None
     now = utcnow()
-    page = await source_admin.source_page(services(context).db, (wanted or 1) - 1, now=now)
-    await reply(update, context, _page_text(context, page, now), _page_keyboard(page))
+    page = await source_admin.source_page(chat.services.db, (wanted or 1) - 1, now=now)
+    await chat.reply(_page_text(chat, page, now), _page_keyboard(chat, page))
 
 
-async def add_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def add_source(chat: ChatContext) -> None:
     """Fetch the URL once and store it as a source; say what was found, or why not, in a line."""
-    if not await allowed(update, context):
+    if not chat.args:
+        await chat.say("admin_source_usage")
         return
-    svc = services(context)
-    args = context.args or []
-    if not args:
-        await reply(update, context, svc.renderer.render("admin_source_usage"))
-        return
-    url, name = args[0], " ".join(args[1:]) or None
-    settings = svc.settings
+    url, name = chat.args[0], " ".join(chat.args[1:]) or None
+    settings = chat.services.settings
     try:
         async with make_fetcher(settings) as fetcher:
             added = await source_admin.add_source(
-                svc.db,
+                chat.services.db,
                 fetcher,
                 url=url,
                 name=name,
@@ -213,13 +209,11 @@ async def add_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
                 now=utcnow(),
             )
     except (SourceError, Duplicate, InvalidInput) as exc:
-        reason = _shorten(str(exc)) or type(exc).__name__
-        await reply(
-            update, context, svc.renderer.render("admin_source_failed", url=url, reason=reason)
-        )
+        reason = _shorten(chat.explain(exc))
+        await chat.say("admin_source_failed", url=shorten(url), reason=reason)
         return
     info = added.info
-    html = svc.renderer.render(
+    await chat.say(
         "admin_source_added",
         id=info.id,
         name=info.name,
@@ -229,70 +223,56 @@ async def add_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         items=added.item_count,
         newest=added.newest_title,
     )
-    await reply(update, context, html)
 
 
-async def on_source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def on_source_button(chat: ChatContext) -> None:
     """Turn the page, pause, resume, ask to remove, or remove, editing the list in place."""
-    if not await allowed(update, context):
-        return
-    query = update.callback_query
-    assert query is not None
-    button = decode(query.data)
+    button = decode(chat.query.data)
     if button is None:
-        await query.answer("This button has expired.")
+        await chat.toast(chat._("This button has expired."))
         return
-    svc = services(context)
     if button.action == "add":
-        await query.answer()
-        await reply(update, context, svc.renderer.render("admin_source_usage"))
+        await chat.toast()
+        await chat.say("admin_source_usage")
         return
     toast: str | None = ""
     if button.action != "page":
         try:
-            toast = await _act(query, context, button)
+            toast = await _act(chat, button)
         except NotFound:
-            toast = "That source was removed already."
+            toast = chat._("That source was removed already.")
         if toast is None:
             return
-    await query.answer(toast[:200] if toast else None)
+    await chat.toast(toast or None)
     now = utcnow()
-    page = await source_admin.source_page(svc.db, button.page, now=now)
-    await _edit(query, _page_text(context, page, now), _page_keyboard(page))
+    page = await source_admin.source_page(chat.services.db, button.page, now=now)
+    await chat.edit(_page_text(chat, page, now), _page_keyboard(chat, page))
 
 
-async def _act(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, button: SourceButton
-) -> str | None:
+async def _act(chat: ChatContext, button: SourceButton) -> str | None:
     """Do what the button says to the source; the toast to show, or None when answered.
 
     NotFound when the source is gone, or its id now belongs to another source.
     """
-    svc = services(context)
-    current = await source_admin.get_source(svc.db, button.source_id)
+    db = chat.services.db
+    current = await source_admin.get_source(db, button.source_id)
     if fingerprint(current.url) != button.url_print:
         raise NotFound("another source has this id now")
     if button.action == "remove":
-        await query.answer()
-        html = svc.renderer.render(
+        await chat.toast()
+        html = chat.render(
             "admin_source_remove", id=current.id, name=current.name, articles=current.article_count
         )
-        await _edit(query, html, _removal_keyboard(current, button.page))
+        await chat.edit(html, _removal_keyboard(chat, current, button.page))
         return None
     if button.action == "remove_yes":
-        removed = await source_admin.remove_source(svc.db, current.id)
-        return f"Removed {removed.name}"
-    info = await source_admin.set_paused(svc.db, current.id, button.action == "pause")
-    return f"{'Paused' if info.paused else 'Resumed'} {info.name}"
-
-
-async def _edit(query: CallbackQuery, html: str, markup: InlineKeyboardMarkup) -> None:
-    try:
-        await query.edit_message_text(html, reply_markup=markup)
-    except BadRequest as exc:
-        # A double tap leaves nothing to change; Telegram reports that as an error.
-        if "not modified" not in exc.message.lower():
-            raise
+        removed = await source_admin.remove_source(db, current.id)
+        return chat._("Removed %(name)s", name=removed.name)
+    info = await source_admin.set_paused(db, current.id, button.action == "pause")
+    if info.paused:
+        return chat._("Paused %(name)s", name=info.name)
+    return chat._("Resumed %(name)s", name=info.name)
 
 
 def handlers(chats: filters.BaseFilter) -> list[BaseHandler]:  # type: ignore[type-arg]

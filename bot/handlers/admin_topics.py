@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.admin_common import allowed, fingerprint
-from bot.handlers.replies import reply
-from bot.services import services
+from bot.admin import admin_only
+from bot.chat import ChatContext
+from bot.handlers.admin_common import fingerprint
 from digests import topics
+from digests.echo import shorten
 from digests.errors import Duplicate, InvalidInput, NotFound
+from digests.i18n import N_
 from digests.timeutil import utcnow
 from digests.types import TopicInfo
 
@@ -47,7 +49,7 @@ def parse_topic_spec(text: str) -> TopicSpec:
     """
     name, colon, rest = text.partition(":")
     if not colon or not name.strip():
-        raise InvalidInput("expected NAME: keyword, keyword | exclude, … (see /addtopic)")
+        raise InvalidInput(N_("Expected NAME: keyword, keyword | exclude, … (see /addtopic)"))
     keywords, bar, exclude = rest.partition("|")
     return TopicSpec(
         name=" ".join(name.split()),
@@ -56,18 +58,16 @@ def parse_topic_spec(text: str) -> TopicSpec:
     )
 
 
-def _argument_text(update: Update) -> str:
+def _argument_text(chat: ChatContext) -> str:
     """What follows the command word in the message ("" when nothing does)."""
-    message = update.effective_message
+    message = chat.update.effective_message
     text = (message.text if message is not None else None) or ""
     parts = text.split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-async def _saved(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, info: TopicInfo, matched: int, added: bool
-) -> None:
-    html = services(context).renderer.render(
+async def _saved(chat: ChatContext, info: TopicInfo, matched: int, added: bool) -> None:
+    await chat.say(
         "admin_topic_saved",
         added=added,
         name=info.name,
@@ -75,81 +75,73 @@ async def _saved(
         exclude=", ".join(info.exclude),
         matched=matched,
     )
-    await reply(update, context, html)
 
 
-async def _failed(update: Update, context: ContextTypes.DEFAULT_TYPE, reason: str) -> None:
-    await reply(
-        update, context, services(context).renderer.render("admin_topic_failed", reason=reason)
-    )
-
-
-async def add_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def add_topic(chat: ChatContext) -> None:
     """Create a curated topic; every chat's picker shows it at once."""
-    if not await allowed(update, context):
-        return
-    svc = services(context)
-    text = _argument_text(update)
+    text = _argument_text(chat)
     if not text:
-        await reply(update, context, svc.renderer.render("admin_topic_usage"))
+        await chat.say("admin_topic_usage")
         return
     try:
         spec = parse_topic_spec(text)
         info, matched = await topics.add_topic(
-            svc.db, spec.name, spec.keywords or "", spec.exclude or "", now=utcnow()
+            chat.services.db, spec.name, spec.keywords or "", spec.exclude or "", now=utcnow()
         )
     except (InvalidInput, Duplicate) as exc:
-        await _failed(update, context, str(exc))
+        await chat.say("admin_topic_failed", reason=chat.explain(exc))
         return
-    await _saved(update, context, info, matched, added=True)
+    await _saved(chat, info, matched, added=True)
 
 
-async def edit_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def edit_topic(chat: ChatContext) -> None:
     """Replace a topic's keywords and/or excludes; recent articles are matched again."""
-    if not await allowed(update, context):
-        return
-    svc = services(context)
-    text = _argument_text(update)
+    text = _argument_text(chat)
     if not text:
-        await reply(update, context, svc.renderer.render("admin_topic_usage"))
+        await chat.say("admin_topic_usage")
         return
     try:
         spec = parse_topic_spec(text)
         if spec.keywords is None and spec.exclude is None:
-            raise InvalidInput("nothing to change: give keywords, or | and excludes")
+            raise InvalidInput(N_("Nothing to change: give keywords, or | and excludes."))
         info, matched = await topics.edit_topic(
-            svc.db, spec.name, keywords=spec.keywords, exclude=spec.exclude, now=utcnow()
+            chat.services.db,
+            spec.name,
+            keywords=spec.keywords,
+            exclude=spec.exclude,
+            now=utcnow(),
         )
     except (InvalidInput, NotFound) as exc:
-        await _failed(update, context, str(exc))
+        await chat.say("admin_topic_failed", reason=chat.explain(exc))
         return
-    await _saved(update, context, info, matched, added=False)
+    await _saved(chat, info, matched, added=False)
 
 
-async def delete_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def delete_topic(chat: ChatContext) -> None:
     """Ask whether to delete the named topic, saying how many chats follow it."""
-    if not await allowed(update, context):
-        return
-    svc = services(context)
-    name = _argument_text(update)
+    name = _argument_text(chat)
     if not name:
-        await reply(update, context, svc.renderer.render("admin_topic_usage"))
+        await chat.say("admin_topic_usage")
         return
     wanted = " ".join(name.split()).casefold()
-    found = next((t for t in await topics.list_topics(svc.db) if t.name.casefold() == wanted), None)
+    listed = await topics.list_topics(chat.services.db)
+    found = next((t for t in listed if t.name.casefold() == wanted), None)
     if found is None:
-        await _failed(update, context, f"no topic named {name!r}")
+        reason = chat._("There is no topic named “%(name)s”.", name=shorten(name))
+        await chat.say("admin_topic_failed", reason=reason)
         return
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Yes, delete", callback_data=_data("del", found)),
-                InlineKeyboardButton("No, keep it", callback_data=_data("keep", found)),
+                InlineKeyboardButton(chat._("Yes, delete"), callback_data=_data("del", found)),
+                InlineKeyboardButton(chat._("No, keep it"), callback_data=_data("keep", found)),
             ]
         ]
     )
-    html = svc.renderer.render("admin_topic_delete", name=found.name, followers=found.followers)
-    await reply(update, context, html, keyboard)
+    await chat.say("admin_topic_delete", keyboard, name=found.name, followers=found.followers)
 
 
 def _data(action: str, topic: TopicInfo) -> str:
@@ -165,39 +157,36 @@ def _decode(data: str | None) -> tuple[str, int, str] | None:
     return None
 
 
-async def on_topic_admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def on_topic_admin_button(chat: ChatContext) -> None:
     """Carry out or cancel /deltopic, in place."""
-    if not await allowed(update, context):
-        return
-    query = update.callback_query
-    assert query is not None
-    decoded = _decode(query.data)
+    decoded = _decode(chat.query.data)
     if decoded is None:
-        await query.answer("This button has expired.")
+        await chat.toast(chat._("This button has expired."))
         return
     action, topic_id, print_ = decoded
-    svc = services(context)
+    db = chat.services.db
     found = next(
         (
             t
-            for t in await topics.list_topics(svc.db)
+            for t in await topics.list_topics(db)
             if t.id == topic_id and fingerprint(t.name) == print_
         ),
         None,
     )
-    await query.answer()
+    await chat.toast()
     if found is None:
-        await query.edit_message_text(svc.renderer.render("admin_topic_deleted", name=""))
+        await chat.edit(chat.render("admin_topic_deleted", name=""))
         return
     if action == "keep":
-        await query.edit_message_text(svc.renderer.render("admin_topic_kept", name=found.name))
+        await chat.edit(chat.render("admin_topic_kept", name=found.name))
         return
     try:
-        removed = await topics.remove_topic(svc.db, found.name)
+        removed = await topics.remove_topic(db, found.name)
     except NotFound:
-        await query.edit_message_text(svc.renderer.render("admin_topic_deleted", name=""))
+        await chat.edit(chat.render("admin_topic_deleted", name=""))
         return
-    await query.edit_message_text(svc.renderer.render("admin_topic_deleted", name=removed.name))
+    await chat.edit(chat.render("admin_topic_deleted", name=removed.name))
 
 
 def handlers(chats: filters.BaseFilter) -> list[BaseHandler]:  # type: ignore[type-arg]

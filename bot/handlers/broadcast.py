@@ -45,12 +45,14 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.admin import admin_only
-from bot.handlers.replies import reply
+from bot.chat import ChatContext, open_chat
 from bot.services import services
 from digests import broadcast as cases
+from digests import chat_languages
 from digests import topics as topic_cases
 from digests.broadcast import Audience, Progress
 from digests.errors import InvalidInput
+from digests.i18n import DEFAULT_LANGUAGE, translator
 from digests.ingest import make_fetcher
 from digests.timeutil import utcnow
 
@@ -86,45 +88,52 @@ class Draft:
 # -- keyboards -----------------------------------------------------------------------------------
 
 
-def audience_keyboard(all_chats: int) -> InlineKeyboardMarkup:
+def audience_keyboard(chat: ChatContext, all_chats: int) -> InlineKeyboardMarkup:
     """All active chats / followers of a topic / only me."""
+    _ = chat._
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(f"All active chats ({all_chats})", callback_data="bca:all")],
-            [InlineKeyboardButton("Followers of a topic…", callback_data="bca:topic")],
-            [InlineKeyboardButton("Only me (a test)", callback_data="bca:me")],
+            [
+                InlineKeyboardButton(
+                    _("All active chats (%(n)d)", n=all_chats), callback_data="bca:all"
+                )
+            ],
+            [InlineKeyboardButton(_("Followers of a topic…"), callback_data="bca:topic")],
+            [InlineKeyboardButton(_("Only me (a test)"), callback_data="bca:me")],
         ]
     )
 
 
-def topics_keyboard(choices: list[tuple[int, str, int]]) -> InlineKeyboardMarkup:
+def topics_keyboard(chat: ChatContext, choices: list[tuple[int, str, int]]) -> InlineKeyboardMarkup:
     """One button per topic (name and followers), two a row, and a way back."""
     buttons = [
         InlineKeyboardButton(f"{name} ({followers})", callback_data=f"bct:{topic_id}")
         for topic_id, name, followers in choices[:_MAX_TOPIC_BUTTONS]
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([InlineKeyboardButton("‹ Back", callback_data="bca:back")])
+    rows.append([InlineKeyboardButton(chat._("‹ Back"), callback_data="bca:back")])
     return InlineKeyboardMarkup(rows)
 
 
-def confirm_keyboard(count: int) -> InlineKeyboardMarkup:
+def confirm_keyboard(chat: ChatContext, count: int) -> InlineKeyboardMarkup:
     """Send / Cancel."""
-    chats = "1 chat" if count == 1 else f"{count} chats"
+    send = chat.ngettext("Send to %(num)d chat", "Send to %(num)d chats", count)
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(f"Send to {chats}", callback_data="bcc:y"),
-                InlineKeyboardButton("Cancel", callback_data="bcc:n"),
+                InlineKeyboardButton(send, callback_data="bcc:y"),
+                InlineKeyboardButton(chat._("Cancel"), callback_data="bcc:n"),
             ]
         ]
     )
 
 
-def stop_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
+def stop_keyboard(broadcast_id: int, lang: str) -> InlineKeyboardMarkup:
     """The Stop button under the progress message."""
+    _ = translator(lang)
+    label = _("⏹ Stop")
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton("⏹ Stop", callback_data=f"bcs:{broadcast_id}")]]
+        [[InlineKeyboardButton(label, callback_data=f"bcs:{broadcast_id}")]]
     )
 
 
@@ -132,23 +141,21 @@ def stop_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
 
 
 @admin_only
-async def start_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def start_flow(chat: ChatContext) -> int:
     """Ask for the message (private chats only)."""
-    svc = services(context)
-    chat = update.effective_chat
-    if chat is None or chat.type != ChatType.PRIVATE:
-        await reply(update, context, svc.renderer.render("broadcast_private_only"))
+    if chat.ref.kind.value != ChatType.PRIVATE:
+        await chat.say("broadcast_private_only")
         return ConversationHandler.END
-    _user_data(context).pop(_DRAFT, None)
-    await reply(update, context, svc.renderer.render("broadcast_prompt"))
+    _user_data(chat.context).pop(_DRAFT, None)
+    await chat.say("broadcast_prompt")
     return TEXT
 
 
 @admin_only
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_text(chat: ChatContext) -> int:
     """Check the message (or make a card of the link) and ask for the audience."""
-    svc = services(context)
-    message = update.effective_message
+    svc = chat.services
+    message = chat.update.effective_message
     assert message is not None and message.text is not None
     url = cases.link_in(message.text)
     try:
@@ -157,111 +164,96 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
                 card = await cases.fetch_card(
                     fetcher, url, allow_private=svc.settings.allow_private_sources
                 )
+            # The card goes to every chat as it is: the site's own words, not a reply.
             text = cases.check_html(svc.renderer.render("broadcast_card", card=card))
         else:
             text = cases.check_html(message.text)
     except InvalidInput as exc:
-        await reply(update, context, svc.renderer.render("broadcast_invalid", problem=str(exc)))
+        await chat.say("broadcast_invalid", problem=chat.explain(exc))
         return TEXT
-    _user_data(context)[_DRAFT] = Draft(text=text, source_url=url)
+    _user_data(chat.context)[_DRAFT] = Draft(text=text, source_url=url)
     all_chats = await cases.count_recipients(svc.db, Audience.ALL)
-    await reply(
-        update, context, svc.renderer.render("broadcast_audience"), audience_keyboard(all_chats)
-    )
+    await chat.say("broadcast_audience", audience_keyboard(chat, all_chats))
     return AUDIENCE
 
 
 @admin_only
-async def on_audience(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+async def on_audience(chat: ChatContext) -> int | None:
     """All chats or only me: show the preview. A topic: list the topics."""
-    query = update.callback_query
-    assert query is not None
-    svc = services(context)
-    draft = _draft(context)
-    found = _AUDIENCE_DATA.match(query.data or "")
+    db = chat.services.db
+    draft = _draft(chat.context)
+    found = _AUDIENCE_DATA.match(chat.query.data or "")
     if draft is None or found is None:
-        await query.answer("This button has expired.")
+        await chat.toast(chat._("This button has expired."))
         return None
     choice = found.group(1)
-    await query.answer()
+    await chat.toast()
     if choice == "back":
-        all_chats = await cases.count_recipients(svc.db, Audience.ALL)
-        await query.edit_message_text(
-            svc.renderer.render("broadcast_audience"), reply_markup=audience_keyboard(all_chats)
-        )
+        all_chats = await cases.count_recipients(db, Audience.ALL)
+        await chat.edit(chat.render("broadcast_audience"), audience_keyboard(chat, all_chats))
         return AUDIENCE
     if choice == "topic":
-        topics = [(t.id, t.name, t.followers) for t in await topic_cases.list_topics(svc.db)]
-        markup = topics_keyboard(topics) if topics else audience_keyboard(0)
-        await query.edit_message_text(
-            svc.renderer.render("broadcast_topics", topics=bool(topics)), reply_markup=markup
-        )
+        topics = [(t.id, t.name, t.followers) for t in await topic_cases.list_topics(db)]
+        markup = topics_keyboard(chat, topics) if topics else audience_keyboard(chat, 0)
+        await chat.edit(chat.render("broadcast_topics", topics=bool(topics)), markup)
         return TOPIC if topics else AUDIENCE
     draft = replace(draft, audience=Audience(choice), topic_id=None, topic=None)
-    return await _preview(update, context, draft)
+    return await _preview(chat, draft)
 
 
 @admin_only
-async def on_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+async def on_topic(chat: ChatContext) -> int | None:
     """The followers of the chosen topic: show the preview."""
-    query = update.callback_query
-    assert query is not None
-    svc = services(context)
-    draft = _draft(context)
-    found = _TOPIC_DATA.match(query.data or "")
+    draft = _draft(chat.context)
+    found = _TOPIC_DATA.match(chat.query.data or "")
     if draft is None or found is None:
-        await query.answer("This button has expired.")
+        await chat.toast(chat._("This button has expired."))
         return None
     topic_id = int(found.group(1))
     try:
-        name = await cases.topic_name(svc.db, topic_id)
+        name = await cases.topic_name(chat.services.db, topic_id)
     except InvalidInput as exc:
-        await query.answer(str(exc), show_alert=True)
+        await chat.toast(chat.explain(exc), alert=True)
         return None
-    await query.answer()
+    await chat.toast()
     draft = replace(draft, audience=Audience.TOPIC, topic_id=topic_id, topic=name)
-    return await _preview(update, context, draft)
+    return await _preview(chat, draft)
 
 
-async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+async def _preview(chat: ChatContext, draft: Draft) -> int:
     """Send the message exactly as recipients get it, then the count and Send / Cancel."""
-    query = update.callback_query
-    assert query is not None
-    svc = services(context)
-    _user_data(context)[_DRAFT] = draft
-    count = await cases.count_recipients(svc.db, draft.audience, draft.topic_id)
-    render = svc.renderer.render
-    await query.edit_message_text(
-        render("broadcast_audience_chosen", audience=draft.audience.value, topic=draft.topic)
+    _user_data(chat.context)[_DRAFT] = draft
+    count = await cases.count_recipients(chat.services.db, draft.audience, draft.topic_id)
+    await chat.edit(
+        chat.render("broadcast_audience_chosen", audience=draft.audience.value, topic=draft.topic)
     )
-    await reply(update, context, draft.text)  # as the sender sends it: HTML, no link preview
-    await reply(
-        update,
-        context,
-        render("broadcast_confirm", audience=draft.audience.value, topic=draft.topic, count=count),
-        confirm_keyboard(count),
+    await chat.reply(draft.text)  # as the sender sends it: HTML, no link preview
+    await chat.say(
+        "broadcast_confirm",
+        confirm_keyboard(chat, count),
+        audience=draft.audience.value,
+        topic=draft.topic,
+        count=count,
     )
     return CONFIRM
 
 
 @admin_only
-async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+async def on_confirm(chat: ChatContext) -> int | None:
     """Send: queue it and turn this message into the progress message. Cancel: forget it."""
-    query = update.callback_query
-    assert query is not None
-    svc = services(context)
-    draft = _draft(context)
-    found = _CONFIRM_DATA.match(query.data or "")
+    svc = chat.services
+    draft = _draft(chat.context)
+    found = _CONFIRM_DATA.match(chat.query.data or "")
     if draft is None or found is None:
-        await query.answer("This button has expired.")
+        await chat.toast(chat._("This button has expired."))
         return None
-    _user_data(context).pop(_DRAFT, None)
+    _user_data(chat.context).pop(_DRAFT, None)
     if found.group(1) == "n":
-        await query.answer()
-        await query.edit_message_text(svc.renderer.render("broadcast_cancelled"))
+        await chat.toast()
+        await chat.edit(chat.render("broadcast_cancelled"))
         return ConversationHandler.END
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user = chat.update.effective_user
+    assert user is not None
     plan = cases.Plan(
         admin_id=user.id,
         text=draft.text,
@@ -273,7 +265,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
     )
     started = await cases.start_broadcast(svc.db, plan, now=utcnow())
     svc.notify_sender()
-    await query.answer("Sending.")
+    await chat.toast(chat._("Sending."))
     first = Progress(
         id=started.id,
         recipients=started.recipients,
@@ -284,47 +276,45 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
         remaining=started.recipients,
         status=cases.BroadcastStatus.QUEUED,
     )
-    text = _progress_text(context, first)
-    edited = await query.edit_message_text(text, reply_markup=stop_keyboard(started.id))
+    text = _progress_text(chat.context, first, chat.lang)
+    edited = await chat.query.edit_message_text(
+        text, reply_markup=stop_keyboard(started.id, chat.lang)
+    )
     message_id = edited.message_id if not isinstance(edited, bool) else None
     if message_id is not None:
         await cases.set_progress_message(svc.db, started.id, chat.id, message_id)
-    watch(_job_queue(context), started.id, chat.id, message_id, shown=text)
+    watch(_job_queue(chat.context), started.id, chat.id, message_id, shown=text, lang=chat.lang)
     return ConversationHandler.END
 
 
 async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Leave the flow; nothing is queued."""
+    chat = await open_chat(update, context, register=False)  # as the admin commands do
     _user_data(context).pop(_DRAFT, None)
-    await reply(update, context, services(context).renderer.render("broadcast_cancelled"))
+    await chat.say("broadcast_cancelled")
     return ConversationHandler.END
 
 
 @admin_only
-async def on_stray_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_stray_button(chat: ChatContext) -> None:
     """A flow button pressed outside its step (an old message, or forged): nothing happens."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer("This button has expired.")
+    await chat.toast(chat._("This button has expired."))
 
 
 @admin_only
-async def on_stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_stop_button(chat: ChatContext) -> None:
     """Stop a running broadcast: its queued messages are dropped; what was sent stays sent."""
-    query = update.callback_query
-    assert query is not None
-    svc = services(context)
-    found = _STOP_DATA.match(query.data or "")
+    found = _STOP_DATA.match(chat.query.data or "")
     if found is None:
-        await query.answer("This button has expired.")
+        await chat.toast(chat._("This button has expired."))
         return
     broadcast_id = int(found.group(1))
-    dropped = await cases.stop_broadcast(svc.db, broadcast_id)
-    await query.answer(svc.renderer.render("broadcast_stopping", count=dropped))
-    message = query.message
+    dropped = await cases.stop_broadcast(chat.services.db, broadcast_id)
+    await chat.toast(chat.render("broadcast_stopping", count=dropped))
+    message = chat.query.message
     chat_id = message.chat.id if message is not None else None
     message_id = message.message_id if message is not None else None
-    watch(_job_queue(context), broadcast_id, chat_id, message_id)
+    watch(_job_queue(chat.context), broadcast_id, chat_id, message_id, lang=chat.lang)
 
 
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]
@@ -364,6 +354,7 @@ class _Watch:
     chat_id: int | None
     message_id: int | None
     shown: str | None = None
+    lang: str = DEFAULT_LANGUAGE  # the language of the chat the progress message is in
     meter: cases.RateMeter = field(default_factory=cases.RateMeter)
 
 
@@ -378,8 +369,9 @@ def watch(
     message_id: int | None,
     *,
     shown: str | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> None:
-    """Follow the broadcast until it is finished; one job per broadcast.
+    """Follow the broadcast until it is finished, writing in ``lang``; one job per broadcast.
 
     A second call adds only the progress message, if the job did not know it yet (the
     minute's look for unfinished broadcasts may start a job before "Send" has finished).
@@ -389,12 +381,13 @@ def watch(
         state = job.data
         if isinstance(state, _Watch) and state.message_id is None and message_id is not None:
             state.chat_id, state.message_id, state.shown = chat_id, message_id, shown
+            state.lang = lang
         return
     job_queue.run_repeating(
         _tick,
         interval=PROGRESS_INTERVAL,
         first=min(1.0, PROGRESS_INTERVAL),
-        data=_Watch(broadcast_id, chat_id, message_id, shown),
+        data=_Watch(broadcast_id, chat_id, message_id, shown, lang),
         name=name,
     )
 
@@ -419,8 +412,8 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     current = replace(current, eta=state.meter.eta(current.remaining))
     if current.finished:
         job.schedule_removal()
-    text = _progress_text(context, current)
-    markup = None if current.finished else stop_keyboard(current.id)
+    text = _progress_text(context, current, state.lang)
+    markup = None if current.finished else stop_keyboard(current.id, state.lang)
     if state.chat_id is not None and state.message_id is not None and text != state.shown:
         try:
             await _pace(context, state.chat_id)
@@ -439,7 +432,7 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             await _pace(context, state.chat_id)
             await context.bot.send_message(
-                state.chat_id, svc.renderer.render("broadcast_report", p=current)
+                state.chat_id, svc.renderer.render("broadcast_report", lang=state.lang, p=current)
             )
         except TelegramError as exc:
             log.warning("could not send broadcast %d's report: %s", current.id, exc)
@@ -451,9 +444,15 @@ async def _pace(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
         await delivery.acquire_direct(chat_id)
 
 
-def _progress_text(context: CallbackContext, current: Progress) -> str:  # type: ignore[type-arg]
-    eta = "done" if current.remaining == 0 else cases.duration_text(current.eta)
-    return services(context).renderer.render("broadcast_progress", p=current, eta=eta)
+def _progress_text(context: CallbackContext, current: Progress, lang: str) -> str:  # type: ignore[type-arg]
+    _ = translator(lang)
+    if current.remaining == 0:
+        eta = _("done")
+    elif current.eta is None:
+        eta = _("unknown")
+    else:
+        eta = cases.duration_text(current.eta)
+    return services(context).renderer.render("broadcast_progress", lang=lang, p=current, eta=eta)
 
 
 async def _resume(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -469,7 +468,10 @@ async def _resume(context: ContextTypes.DEFAULT_TYPE) -> None:
         if queue.get_jobs_by_name(_job_name(row.id)):
             continue
         log.info("following broadcast %d", row.id)
-        watch(queue, row.id, row.progress_chat_id, row.progress_message_id)
+        lang = DEFAULT_LANGUAGE
+        if row.progress_chat_id is not None:
+            lang = await chat_languages.chat_language(svc.db, row.progress_chat_id) or lang
+        watch(queue, row.id, row.progress_chat_id, row.progress_message_id, lang=lang)
 
 
 def install(application: Application) -> None:  # type: ignore[type-arg]

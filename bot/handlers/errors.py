@@ -9,9 +9,10 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.handlers.language import chat_language
+from bot.chat import fallback_language
 from bot.services import services
-from digests.i18n import supported_language, translator
+from digests import chat_languages
+from digests.i18n import translator
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    """The chat's language; the sender's when the database is what failed."""
+    """The chat's language, read without registering the chat (the update that failed may
+    be the bot's removal); the sender's when the database is what failed."""
+    chat = update.effective_chat
+    assert chat is not None
     try:
-        return await chat_language(update, context)
+        stored = await chat_languages.chat_language(services(context).db, chat.id)
     except Exception:  # the apology must go out whatever broke
         log.warning("could not read the chat's language", exc_info=True)
-        user = update.effective_user
-        return supported_language(user.language_code if user else None)
+        return fallback_language(update)
+    return stored or fallback_language(update)

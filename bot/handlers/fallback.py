@@ -6,9 +6,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.handlers.language import chat_language
-from bot.handlers.replies import reply
-from bot.services import services
+from bot.chat import open_chat
 
 
 async def hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -22,5 +20,5 @@ async def hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = message.text or ""
         if not text.startswith("/") or f"@{context.bot.username}".lower() not in text.lower():
             return
-    lang = await chat_language(update, context)
-    await reply(update, context, services(context).renderer.render("hint", lang=lang))
+    opened = await open_chat(update, context)
+    await opened.say("hint")

@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ContextTypes
 
+from bot.chat import ChatContext, chat_handler
 from bot.filters import can_manage_chat
-from bot.handlers.replies import reply
-from bot.services import chat_ref, services
 from digests import personal_topics as personal
 from digests.errors import NewsbotError, NotFound
+from digests.i18n import N_
 from digests.timeutil import utcnow
 from digests.types import TopicInfo
 
@@ -31,7 +30,7 @@ PENDING_FOR = timedelta(minutes=10)
 MAX_PENDING = 5
 _PENDING = "follow.pending"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8}")
-_EXPIRED = "This button has expired."
+_EXPIRED = N_("This button has expired.")
 CALLBACK_PATTERN = r"^(pf|pu):"
 
 
@@ -107,12 +106,16 @@ def _take(context: ContextTypes.DEFAULT_TYPE, token: str) -> personal.FollowRequ
     return found.request
 
 
-def _confirm_keyboard(token: str) -> InlineKeyboardMarkup:
+def _confirm_keyboard(chat: ChatContext, token: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Save", callback_data=encode(FollowAnswer(token, True))),
-                InlineKeyboardButton("Cancel", callback_data=encode(FollowAnswer(token, False))),
+                InlineKeyboardButton(
+                    chat._("Save"), callback_data=encode(FollowAnswer(token, True))
+                ),
+                InlineKeyboardButton(
+                    chat._("Cancel"), callback_data=encode(FollowAnswer(token, False))
+                ),
             ]
         ]
     )
@@ -133,106 +136,97 @@ def _list_keyboard(topics: list[TopicInfo]) -> InlineKeyboardMarkup | None:
     )
 
 
-async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@chat_handler
+async def follow(chat: ChatContext) -> None:
     """Preview a personal topic: the recent articles it would match, with Save / Cancel."""
-    svc = services(context)
-    if not await can_manage_chat(update, context):
-        await reply(update, context, svc.renderer.render("group_admins_only"))
+    if not await can_manage_chat(chat.update, chat.context):
+        await chat.say("group_admins_only")
         return
-    ref = chat_ref(update)
     try:
-        request = personal.parse_follow(" ".join(context.args or []))
-        preview = await personal.preview_follow(svc.db, ref.id, request)
+        request = personal.parse_follow(" ".join(chat.args))
+        preview = await personal.preview_follow(chat.services.db, chat.id, request)
     except NewsbotError as exc:
-        await reply(update, context, svc.renderer.render("follow_refused", message=str(exc)))
+        await chat.say("follow_refused", message=chat.explain(exc))
         return
-    html = svc.renderer.render(
+    html = chat.render(
         "follow_preview",
         name=request.name,
         keywords=request.keywords,
         exclude=request.exclude,
         checked=preview.checked,
         count=preview.count,
-        items=personal.preview_views(preview, utcnow()),
+        items=personal.preview_views(preview, utcnow(), chat.lang),
     )
-    await reply(update, context, html, _confirm_keyboard(_keep(context, request)))
+    await chat.reply(html, _confirm_keyboard(chat, _keep(chat.context, request)))
 
 
-async def show_following(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@chat_handler
+async def show_following(chat: ChatContext) -> None:
     """List the chat's personal topics, numbered, with a remove button for each."""
-    svc = services(context)
-    topics = await personal.following(svc.db, chat_ref(update).id)
-    html = svc.renderer.render("following", topics=topics)
-    await reply(update, context, html, _list_keyboard(topics))
+    topics = await personal.following(chat.services.db, chat.id)
+    await chat.say("following", _list_keyboard(topics), topics=topics, picking=False)
 
 
-async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Remove a personal topic named by its /following number or its words."""
-    svc = services(context)
-    if not await can_manage_chat(update, context):
-        await reply(update, context, svc.renderer.render("group_admins_only"))
+@chat_handler
+async def unfollow(chat: ChatContext) -> None:
+    """Remove a personal topic named by its /following number or its words; alone, list the
+    chat's keyword topics as buttons that remove them."""
+    if not await can_manage_chat(chat.update, chat.context):
+        await chat.say("group_admins_only")
+        return
+    db = chat.services.db
+    if not chat.args:
+        topics = await personal.following(db, chat.id)
+        await chat.say("following", _list_keyboard(topics), topics=topics, picking=True)
         return
     try:
-        removed = await personal.unfollow(svc.db, chat_ref(update).id, " ".join(context.args or []))
+        removed = await personal.unfollow(db, chat.id, " ".join(chat.args))
     except NewsbotError as exc:
-        await reply(update, context, svc.renderer.render("follow_refused", message=str(exc)))
+        await chat.say("follow_refused", message=chat.explain(exc))
         return
-    await reply(update, context, svc.renderer.render("follow_removed", name=removed.name))
+    await chat.say("follow_removed", name=removed.name)
 
 
-async def on_follow_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Save or cancel a previewed /follow, or remove a topic from the /following list."""
-    query = update.callback_query
-    assert query is not None
-    svc = services(context)
-    action = decode(query.data)
+@chat_handler
+async def on_follow_button(chat: ChatContext) -> None:
+    """Save or cancel a previewed /follow, or remove a topic from a /following list."""
+    action = decode(chat.query.data)
     if action is None:
-        await query.answer(_EXPIRED)
+        await chat.toast(chat._(_EXPIRED))
         return
-    if not await can_manage_chat(update, context):
-        await query.answer(svc.renderer.render("group_admins_only"), show_alert=True)
+    if not await can_manage_chat(chat.update, chat.context):
+        await chat.toast(chat.render("group_admins_only"), alert=True)
         return
     if isinstance(action, RemoveTopic):
-        await _remove(query, context, chat_ref(update).id, action.topic_id)
+        await _remove(chat, action.topic_id)
         return
-    request = _take(context, action.token)
+    request = _take(chat.context, action.token)
     if request is None:
-        await query.answer(_EXPIRED)
+        await chat.toast(chat._(_EXPIRED))
         return
     if not action.save:
-        await query.answer()
-        await query.edit_message_text(svc.renderer.render("follow_cancelled"))
+        await chat.toast()
+        await chat.edit(chat.render("follow_cancelled"))
         return
+    svc = chat.services
     try:
-        saved = await personal.save_follow(
-            svc.db, chat_ref(update), request, svc.settings, now=utcnow()
-        )
+        saved = await personal.save_follow(svc.db, chat.ref, request, svc.settings, now=utcnow())
     except NewsbotError as exc:
-        await query.answer()
-        await query.edit_message_text(svc.renderer.render("follow_refused", message=str(exc)))
+        await chat.toast()
+        await chat.edit(chat.render("follow_refused", message=chat.explain(exc)))
         return
-    await query.answer(f"Following {saved.topic.name}")
-    await query.edit_message_text(
-        svc.renderer.render("follow_saved", name=saved.topic.name, matched=saved.matched)
-    )
+    await chat.toast(chat._("Following %(topic)s", topic=saved.topic.name))
+    await chat.edit(chat.render("follow_saved", name=saved.topic.name, matched=saved.matched))
 
 
-async def _remove(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, chat_id: int, topic_id: int
-) -> None:
-    svc = services(context)
+async def _remove(chat: ChatContext, topic_id: int) -> None:
+    db = chat.services.db
     try:
-        removed = await personal.unfollow_topic(svc.db, chat_id, topic_id)
+        removed = await personal.unfollow_topic(db, chat.id, topic_id)
     except NotFound as exc:
-        await query.answer(str(exc))
+        await chat.toast(chat.explain(exc))
         return
-    await query.answer(f"Unfollowed {removed.name}")
-    topics = await personal.following(svc.db, chat_id)
-    try:
-        await query.edit_message_text(
-            svc.renderer.render("following", topics=topics), reply_markup=_list_keyboard(topics)
-        )
-    except BadRequest as exc:
-        # A double tap leaves nothing to change; Telegram reports that as an error.
-        if "not modified" not in exc.message.lower():
-            raise
+    await chat.toast(chat._("Unfollowed %(topic)s", topic=removed.name))
+    topics = await personal.following(db, chat.id)
+    html = chat.render("following", topics=topics, picking=False, removed=removed.name)
+    await chat.edit(html, _list_keyboard(topics))

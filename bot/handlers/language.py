@@ -1,41 +1,27 @@
 """/language and /languages: the language the bot speaks in a chat, and its news languages.
 
-Which language a reply is in: the chat's stored language (set from Telegram's language_code
-when the chat registered, changed only with /language), else, for a chat not registered yet,
-the sender's language_code; English when the bot has no catalog for it.
+Which language a reply is in: the chat's stored language, set from Telegram's language_code
+of the user who first talked to the bot and changed only with /language (``bot.chat`` reads
+it for every update); English when the bot has no catalog for it.
 """
 
 from __future__ import annotations
 
 import re
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.chat import ChatContext, chat_handler
 from bot.filters import can_manage_chat
-from bot.handlers.replies import reply
-from bot.services import chat_ref, services
-from digests import chat_languages, subscriptions
+from digests import chat_languages
 from digests.chat_languages import NewsLanguages
-from digests.i18n import LANGUAGES, language_name, supported_language, translator
+from digests.i18n import LANGUAGES, language_name, translator
 from digests.timeutil import utcnow
 
 UI_PREFIX = "lang:"
 NEWS_PREFIX = "langs:"
 ALL_LANGUAGES = "*"
 _CODE = re.compile(r"[a-z]{2,3}")
-
-
-async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    """The language to answer ``update`` in (one primary-key read)."""
-    chat = update.effective_chat
-    if chat is not None:
-        stored = await chat_languages.chat_language(services(context).db, chat.id)
-        if stored is not None:
-            return stored
-    user = update.effective_user
-    return supported_language(user.language_code if user else None)
 
 
 def ui_language_picker(current: str) -> InlineKeyboardMarkup:
@@ -80,90 +66,62 @@ def news_language_picker(choice: NewsLanguages, lang: str) -> InlineKeyboardMark
     return InlineKeyboardMarkup(rows)
 
 
-def _news_text(context: ContextTypes.DEFAULT_TYPE, choice: NewsLanguages, lang: str) -> str:
-    names = [language_name(code, in_language=lang) for code in choice.chosen or ()]
-    return services(context).renderer.render(
-        "languages", lang=lang, offered=bool(choice.offered), chosen=names
-    )
+def _news_text(chat: ChatContext, choice: NewsLanguages) -> str:
+    names = [language_name(code, in_language=chat.lang) for code in choice.chosen or ()]
+    return chat.render("languages", offered=bool(choice.offered), chosen=names)
 
 
-async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@chat_handler
+async def language_command(chat: ChatContext) -> None:
     """Offer English and العربية as buttons."""
-    svc = services(context)
-    await subscriptions.register_chat(svc.db, chat_ref(update), svc.settings, now=utcnow())
-    lang = await chat_language(update, context)
-    html = svc.renderer.render("language", lang=lang, changed=False)
-    await reply(update, context, html, ui_language_picker(lang))
+    await chat.say("language", ui_language_picker(chat.lang), changed=False)
 
 
-async def on_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@chat_handler
+async def on_language_button(chat: ChatContext) -> None:
     """Switch the chat's language (admins only in groups) and confirm in the new language."""
-    query = update.callback_query
-    assert query is not None
-    svc = services(context)
-    code = (query.data or "").removeprefix(UI_PREFIX)
-    lang = await chat_language(update, context)
-    _ = translator(lang)
+    svc = chat.services
+    code = (chat.query.data or "").removeprefix(UI_PREFIX)
     if code not in LANGUAGES:
-        await query.answer(_("This button has expired."))
+        await chat.toast(chat._("This button has expired."))
         return
-    if not await can_manage_chat(update, context):
-        await query.answer(svc.renderer.render("group_admins_only", lang=lang), show_alert=True)
+    if not await can_manage_chat(chat.update, chat.context):
+        await chat.toast(chat.render("group_admins_only"), alert=True)
         return
-    await chat_languages.set_chat_language(
-        svc.db, chat_ref(update), code, svc.settings, now=utcnow()
-    )
-    await query.answer()
-    await _edit(query, svc.renderer.render("language", lang=code, changed=True), None)
+    await chat_languages.set_chat_language(svc.db, chat.ref, code, svc.settings, now=utcnow())
+    await chat.toast()
+    # The one text not in the chat's old language: the confirmation speaks the new one.
+    await chat.edit(svc.renderer.render("language", lang=code, changed=True))
 
 
-async def languages_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@chat_handler
+async def languages_command(chat: ChatContext) -> None:
     """Show the news-language toggles: every language seen in the last 30 days, and "all"."""
-    svc = services(context)
-    ref = chat_ref(update)
-    await subscriptions.register_chat(svc.db, ref, svc.settings, now=utcnow())
-    lang = await chat_language(update, context)
-    choice = await chat_languages.news_languages(svc.db, ref.id, now=utcnow())
-    await reply(
-        update, context, _news_text(context, choice, lang), news_language_picker(choice, lang)
-    )
+    choice = await chat_languages.news_languages(chat.services.db, chat.id, now=utcnow())
+    await chat.reply(_news_text(chat, choice), news_language_picker(choice, chat.lang))
 
 
-async def on_news_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@chat_handler
+async def on_news_language_button(chat: ChatContext) -> None:
     """Toggle one news language, or lift the limit, editing the same message."""
-    query = update.callback_query
-    assert query is not None
-    svc = services(context)
-    ref = chat_ref(update)
-    code = (query.data or "").removeprefix(NEWS_PREFIX)
-    lang = await chat_language(update, context)
-    _ = translator(lang)
+    db = chat.services.db
+    code = (chat.query.data or "").removeprefix(NEWS_PREFIX)
     if code != ALL_LANGUAGES and not _CODE.fullmatch(code):
-        await query.answer(_("This button has expired."))
+        await chat.toast(chat._("This button has expired."))
         return
-    if not await can_manage_chat(update, context):
-        await query.answer(svc.renderer.render("group_admins_only", lang=lang), show_alert=True)
+    if not await can_manage_chat(chat.update, chat.context):
+        await chat.toast(chat.render("group_admins_only"), alert=True)
         return
-    await subscriptions.register_chat(svc.db, ref, svc.settings, now=utcnow())
     now = utcnow()
     if code == ALL_LANGUAGES:
-        await chat_languages.set_languages(svc.db, ref.id, None, now=now)
-        choice = await chat_languages.news_languages(svc.db, ref.id, now=now)
-        await query.answer(_("News in every language"))
+        await chat_languages.set_languages(db, chat.id, None, now=now)
+        choice = await chat_languages.news_languages(db, chat.id, now=now)
+        await chat.toast(chat._("News in every language"))
     else:
-        choice = await chat_languages.toggle_language(svc.db, ref.id, code, now=now)
-        name = language_name(code, in_language=lang)
+        choice = await chat_languages.toggle_language(db, chat.id, code, now=now)
+        name = language_name(code, in_language=chat.lang)
         if choice.chosen is not None and code in choice.chosen:
-            await query.answer(_("Added %(language)s", language=name))
+            await chat.toast(chat._("Added %(language)s", language=name))
         else:
-            await query.answer(_("Removed %(language)s", language=name))
-    await _edit(query, _news_text(context, choice, lang), news_language_picker(choice, lang))
-
-
-async def _edit(query: CallbackQuery, html: str, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await query.edit_message_text(html, reply_markup=markup)
-    except BadRequest as exc:
-        # A double tap leaves nothing to change; Telegram reports that as an error.
-        if "not modified" not in exc.message.lower():
-            raise
+            await chat.toast(chat._("Removed %(language)s", language=name))
+    await chat.edit(_news_text(chat, choice), news_language_picker(choice, chat.lang))

@@ -6,14 +6,14 @@ every feed is checked by fetching it once; the reply lists what was added and wh
 
 from __future__ import annotations
 
-from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers.admin_common import allowed, send_file
-from bot.handlers.replies import reply
-from bot.services import services
+from bot.admin import admin_only
+from bot.chat import ChatContext
+from bot.handlers.admin_common import send_file
 from digests import source_admin
+from digests.echo import shorten
 from digests.errors import InvalidInput
 from digests.ingest import make_fetcher
 from digests.opml import MAX_BYTES
@@ -24,45 +24,37 @@ SHOWN = 20
 OPML_DOCUMENT = filters.Document.FileExtension("opml") | filters.Document.MimeType("text/x-opml")
 
 
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def export(chat: ChatContext) -> None:
     """Send every source as an OPML 2.0 file, names and fetch intervals kept."""
-    if not await allowed(update, context):
-        return
-    data, count = await source_admin.export_opml(services(context).db, now=utcnow())
-    caption = f"{count} source{'s' if count != 1 else ''}"
-    await send_file(update, context, data=data, filename=EXPORT_NAME, caption=caption)
+    data, count = await source_admin.export_opml(chat.services.db, now=utcnow())
+    caption = chat.ngettext("%(num)d source", "%(num)d sources", count)
+    await send_file(chat, data=data, filename=EXPORT_NAME, caption=caption)
 
 
-async def import_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@admin_only
+async def import_document(chat: ChatContext) -> None:
     """Import the .opml file the admin sent and reply with what became of each feed."""
-    if not await allowed(update, context):
-        return
-    message = update.effective_message
+    message = chat.update.effective_message
     assert message is not None and message.document is not None
     document = message.document
-    svc = services(context)
-    filename = document.file_name or "the file"
-    renderer = svc.renderer
+    filename = shorten(document.file_name or "") or chat._("the file")
     if document.file_size is not None and document.file_size > MAX_BYTES:
-        reason = f"it is larger than {MAX_BYTES // 1_000_000} MB"
-        await reply(
-            update, context, renderer.render("admin_opml_failed", filename=filename, reason=reason)
-        )
+        reason = chat._("it is larger than %(n)d MB", n=MAX_BYTES // 1_000_000)
+        await chat.say("admin_opml_failed", filename=filename, reason=reason)
         return
     try:
         telegram_file = await document.get_file()
         data = bytes(await telegram_file.download_as_bytearray())
     except TelegramError as exc:
-        reason = f"could not download it from Telegram ({exc.message})"
-        await reply(
-            update, context, renderer.render("admin_opml_failed", filename=filename, reason=reason)
-        )
+        reason = chat._("could not download it from Telegram (%(error)s)", error=exc.message)
+        await chat.say("admin_opml_failed", filename=filename, reason=reason)
         return
-    settings = svc.settings
+    settings = chat.services.settings
     try:
         async with make_fetcher(settings) as fetcher:
             report = await source_admin.import_opml(
-                svc.db,
+                chat.services.db,
                 fetcher,
                 data,
                 default_interval=settings.default_fetch_interval,
@@ -70,14 +62,10 @@ async def import_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                 now=utcnow(),
             )
     except InvalidInput as exc:
-        await reply(
-            update,
-            context,
-            renderer.render("admin_opml_failed", filename=filename, reason=str(exc)),
-        )
+        await chat.say("admin_opml_failed", filename=filename, reason=chat.explain(exc))
         return
     added, failed = report.with_status("added"), report.with_status("failed")
-    html = renderer.render(
+    await chat.say(
         "admin_opml_report",
         added=len(added),
         present=len(report.with_status("present")),
@@ -87,14 +75,6 @@ async def import_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         failed_shown=failed[:SHOWN],
         failed_more=max(0, len(failed) - SHOWN),
     )
-    await reply(update, context, html)
-
-
-async def _failed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, filename: str, reason: str
-) -> None:
-    html = services(context).renderer.render("admin_opml_failed", filename=filename, reason=reason)
-    await reply(update, context, html)
 
 
 def handlers(chats: filters.BaseFilter) -> list[BaseHandler]:  # type: ignore[type-arg]

@@ -13,15 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from telegram import CallbackQuery, ForceReply, Message, Update
+from telegram import ForceReply, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import settings_keyboards as kb
+from bot.chat import ChatContext, chat_handler, open_chat
 from bot.filters import can_manage_chat
-from bot.handlers.replies import reply
-from bot.services import chat_ref, services
 from digests.chat_settings import (
     Change,
     ChatSettings,
@@ -57,38 +55,37 @@ class PendingAnswer:
         return now < self.expires_at and (self.user_id is None or self.user_id == user_id)
 
 
-async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@chat_handler
+async def show_settings(chat: ChatContext) -> None:
     """Send the chat's settings with the buttons that change them."""
-    svc = services(context)
-    current = await get_settings(svc.db, chat_ref(update), svc.settings, now=utcnow())
-    await reply(update, context, _text(context, current), kb.settings_keyboard(current))
+    svc = chat.services
+    current = await get_settings(svc.db, chat.ref, svc.settings, now=utcnow())
+    await chat.reply(_text(chat, current), kb.settings_keyboard(current, lang=chat.lang))
 
 
-async def on_settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@chat_handler
+async def on_settings_button(chat: ChatContext) -> None:
     """Show a part of the settings, open a prompt, or save a change; admins only in groups."""
-    query = update.callback_query
-    assert query is not None
-    svc = services(context)
-    action = kb.decode(query.data)
+    svc = chat.services
+    action = kb.decode(chat.query.data)
     if action is None:
-        await query.answer("This button has expired.")
+        await chat.toast(chat._("This button has expired."))
         return
-    if not await can_manage_chat(update, context):
-        await query.answer(svc.renderer.render("group_admins_only"), show_alert=True)
+    if not await can_manage_chat(chat.update, chat.context):
+        await chat.toast(chat.render("group_admins_only"), alert=True)
         return
-    ref = chat_ref(update)
     match action:
         case kb.ShowView(view):
-            current = await get_settings(svc.db, ref, svc.settings, now=utcnow())
-            await query.answer()
-            await _edit(query, context, current, view)
+            current = await get_settings(svc.db, chat.ref, svc.settings, now=utcnow())
+            await chat.toast()
+            await _edit(chat, current, view)
         case kb.AskFor(prompt):
-            await query.answer()
-            await _ask(update, context, prompt)
+            await chat.toast()
+            await _ask(chat, prompt)
         case change:
-            current = await change_settings(svc.db, ref, change, svc.settings, now=utcnow())
-            await query.answer(_toast(context, change, current))
-            await _edit(query, context, current, kb.View.MAIN)
+            current = await change_settings(svc.db, chat.ref, change, svc.settings, now=utcnow())
+            await chat.toast(_toast(chat, change, current))
+            await _edit(chat, current, kb.View.MAIN)
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -107,47 +104,44 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if not pending.accepts(_sender_id(update), now):
         return  # someone else in the group talking; the prompt waits for the admin
-    svc = services(context)
+    chat = await open_chat(update, context)
     if not await can_manage_chat(update, context):
         _close(context)
-        await reply(update, context, svc.renderer.render("group_admins_only"))
+        await chat.say("group_admins_only")
         raise ApplicationHandlerStop
     try:
         change = _PARSERS[pending.prompt](message.text)
     except InvalidInput as exc:
-        await _answer_again(message, context, str(exc))
+        await _answer_again(chat, message, chat.explain(exc))
         raise ApplicationHandlerStop from None
-    current = await change_settings(svc.db, chat_ref(update), change, svc.settings, now=now)
+    svc = chat.services
+    current = await change_settings(svc.db, chat.ref, change, svc.settings, now=now)
     _close(context)
-    note = _toast(context, change, current)
-    await reply(update, context, _text(context, current, note=note), kb.settings_keyboard(current))
+    note = _toast(chat, change, current)
+    await chat.reply(_text(chat, current, note=note), kb.settings_keyboard(current, lang=chat.lang))
     raise ApplicationHandlerStop
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@chat_handler
+async def cancel(chat: ChatContext) -> None:
     """Close an open prompt without changing anything."""
-    pending = _pending(context)
-    mine = pending is not None and pending.accepts(_sender_id(update), utcnow())
+    pending = _pending(chat.context)
+    mine = pending is not None and pending.accepts(_sender_id(chat.update), utcnow())
     if mine:
-        _close(context)
-    await reply(
-        update, context, services(context).renderer.render("settings_cancelled", pending=mine)
-    )
+        _close(chat.context)
+    await chat.say("settings_cancelled", pending=mine)
 
 
-async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, prompt: kb.Prompt) -> None:
-    query = update.callback_query
-    assert query is not None
-    user = query.from_user
-    channel = _is_channel(update)
-    context.chat_data[_PENDING] = PendingAnswer(  # type: ignore[index]
+async def _ask(chat: ChatContext, prompt: kb.Prompt) -> None:
+    user = chat.query.from_user
+    channel = _is_channel(chat.update)
+    chat.context.chat_data[_PENDING] = PendingAnswer(  # type: ignore[index]
         prompt=prompt,
         user_id=None if channel else user.id,
         expires_at=utcnow() + ANSWER_TIMEOUT,
     )
-    chat = update.effective_chat
-    group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-    html = services(context).renderer.render(
+    group = chat.ref.kind.value in (ChatType.GROUP, ChatType.SUPERGROUP)
+    html = chat.render(
         "settings_prompt",
         prompt=prompt.value,
         user_id=user.id if group else None,
@@ -156,11 +150,11 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, prompt: kb.Pr
     # A bot in privacy mode sees only the group messages that reply to it: ForceReply opens
     # such a reply, and ``selective`` offers it to the mentioned admin alone. Channels have
     # no reply field to force.
-    await reply(update, context, html, None if channel else ForceReply(selective=True))
+    await chat.reply(html, None if channel else ForceReply(selective=True))
 
 
-async def _answer_again(message: Message, context: ContextTypes.DEFAULT_TYPE, error: str) -> None:
-    html = services(context).renderer.render("settings_invalid", message=error)
+async def _answer_again(chat: ChatContext, message: Message, error: str) -> None:
+    html = chat.render("settings_invalid", message=error)
     markup = None if message.chat.type == ChatType.CHANNEL else ForceReply(selective=True)
     await message.reply_text(html, reply_markup=markup)
 
@@ -187,33 +181,17 @@ def _is_channel(update: Update) -> bool:
 
 
 def _text(
-    context: ContextTypes.DEFAULT_TYPE,
+    chat: ChatContext,
     current: ChatSettings,
     view: kb.View = kb.View.MAIN,
     note: str | None = None,
 ) -> str:
-    return services(context).renderer.render(
-        "settings", v=settings_view(current), view=view.value, note=note
-    )
+    return chat.render("settings", v=settings_view(current, chat.lang), view=view.value, note=note)
 
 
-def _toast(context: ContextTypes.DEFAULT_TYPE, change: Change, current: ChatSettings) -> str:
-    return services(context).renderer.render(
-        "settings_toast", what=change.kind, v=settings_view(current)
-    )
+def _toast(chat: ChatContext, change: Change, current: ChatSettings) -> str:
+    return chat.render("settings_toast", what=change.kind, v=settings_view(current, chat.lang))
 
 
-async def _edit(
-    query: CallbackQuery,
-    context: ContextTypes.DEFAULT_TYPE,
-    current: ChatSettings,
-    view: kb.View,
-) -> None:
-    try:
-        await query.edit_message_text(
-            _text(context, current, view), reply_markup=kb.settings_keyboard(current, view)
-        )
-    except BadRequest as exc:
-        # A double tap leaves nothing to change; Telegram reports that as an error.
-        if "not modified" not in exc.message.lower():
-            raise
+async def _edit(chat: ChatContext, current: ChatSettings, view: kb.View) -> None:
+    await chat.edit(_text(chat, current, view), kb.settings_keyboard(current, view, chat.lang))

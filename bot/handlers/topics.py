@@ -2,97 +2,60 @@
 
 from __future__ import annotations
 
-import logging
-
-from telegram import CallbackQuery, Update
-from telegram.error import BadRequest
-from telegram.ext import ContextTypes
-
 from bot import keyboards
+from bot.chat import ChatContext, chat_handler
 from bot.filters import can_manage_chat
-from bot.handlers.language import chat_language
-from bot.handlers.replies import reply
-from bot.services import chat_ref, services
 from digests import subscriptions
 from digests.errors import NotFound
-from digests.i18n import translator
 from digests.timeutil import utcnow
 from digests.types import TopicChoice
 
-log = logging.getLogger(__name__)
 
-
-async def show_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@chat_handler
+async def show_topics(chat: ChatContext) -> None:
     """Send the picker: every topic, marked where the chat follows it."""
-    svc = services(context)
-    ref = chat_ref(update)
-    await subscriptions.register_chat(svc.db, ref, svc.settings, now=utcnow())
-    choices = await subscriptions.topic_choices(svc.db, ref.id)
-    lang = await chat_language(update, context)
-    await reply(
-        update,
-        context,
-        _picker_text(context, choices, lang),
-        keyboards.topic_picker(choices, lang=lang),
-    )
+    choices = await subscriptions.topic_choices(chat.services.db, chat.id)
+    await chat.reply(_picker_text(chat, choices), keyboards.topic_picker(choices, lang=chat.lang))
 
 
-async def on_topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@chat_handler
+async def on_topic_button(chat: ChatContext) -> None:
     """Toggle a topic (admins only in groups) or turn the page, editing the same message."""
-    query = update.callback_query
-    assert query is not None
-    action = keyboards.decode(query.data)
-    svc = services(context)
-    ref = chat_ref(update)
-    lang = await chat_language(update, context)
-    _ = translator(lang)
+    action = keyboards.decode(chat.query.data)
+    svc = chat.services
     if isinstance(action, keyboards.TopicsPage):
-        choices = await subscriptions.topic_choices(svc.db, ref.id)
-        await query.answer()
-        await _edit_picker(query, context, choices, action.page, lang)
+        choices = await subscriptions.topic_choices(svc.db, chat.id)
+        await chat.toast()
+        await _edit_picker(chat, choices, action.page)
         return
     if not isinstance(action, keyboards.ToggleTopic):
-        await query.answer(_("This button has expired."))
+        await chat.toast(chat._("This button has expired."))
         return
-    if not await can_manage_chat(update, context):
-        await query.answer(svc.renderer.render("group_admins_only", lang=lang), show_alert=True)
+    if not await can_manage_chat(chat.update, chat.context):
+        await chat.toast(chat.render("group_admins_only"), alert=True)
         return
     try:
         following, choices = await subscriptions.toggle_topic(
-            svc.db, ref, action.topic_id, svc.settings, now=utcnow()
+            svc.db, chat.ref, action.topic_id, svc.settings, now=utcnow()
         )
     except NotFound:
-        choices = await subscriptions.topic_choices(svc.db, ref.id)
-        await query.answer(svc.renderer.render("topic_gone", lang=lang))
-        await _edit_picker(query, context, choices, action.page, lang)
+        choices = await subscriptions.topic_choices(svc.db, chat.id)
+        await chat.toast(chat.render("topic_gone"))
+        await _edit_picker(chat, choices, action.page)
         return
     name = next((c.name for c in choices if c.id == action.topic_id), "")
-    await query.answer(
-        _("Following %(topic)s", topic=name) if following else _("Unfollowed %(topic)s", topic=name)
+    await chat.toast(
+        chat._("Following %(topic)s", topic=name)
+        if following
+        else chat._("Unfollowed %(topic)s", topic=name)
     )
-    await _edit_picker(query, context, choices, action.page, lang)
+    await _edit_picker(chat, choices, action.page)
 
 
-def _picker_text(context: ContextTypes.DEFAULT_TYPE, choices: list[TopicChoice], lang: str) -> str:
+def _picker_text(chat: ChatContext, choices: list[TopicChoice]) -> str:
     followed = sum(1 for c in choices if c.followed)
-    return services(context).renderer.render(
-        "topics", lang=lang, choices=choices, followed=followed
-    )
+    return chat.render("topics", choices=choices, followed=followed)
 
 
-async def _edit_picker(
-    query: CallbackQuery,
-    context: ContextTypes.DEFAULT_TYPE,
-    choices: list[TopicChoice],
-    page: int,
-    lang: str,
-) -> None:
-    try:
-        await query.edit_message_text(
-            _picker_text(context, choices, lang),
-            reply_markup=keyboards.topic_picker(choices, page, lang),
-        )
-    except BadRequest as exc:
-        # A double tap leaves nothing to change; Telegram reports that as an error.
-        if "not modified" not in exc.message.lower():
-            raise
+async def _edit_picker(chat: ChatContext, choices: list[TopicChoice], page: int) -> None:
+    await chat.edit(_picker_text(chat, choices), keyboards.topic_picker(choices, page, chat.lang))

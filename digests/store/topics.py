@@ -8,7 +8,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digests.echo import shorten
 from digests.errors import Duplicate
+from digests.i18n import N_
 from digests.models import Subscription, Topic
 from digests.types import TopicInfo
 
@@ -40,7 +42,7 @@ async def add_topic(
 ) -> Topic:
     """Insert a topic; raises Duplicate if one with that name exists (case-insensitively)."""
     if await find_topic(session, name, owner_chat_id=owner_chat_id) is not None:
-        raise Duplicate(f"a topic named {name!r} exists already")
+        raise Duplicate(N_("A topic named “%(name)s” exists already."), name=shorten(name))
     topic = Topic(
         name=" ".join(name.split()),
         name_key=name_key(name),
@@ -55,7 +57,9 @@ async def add_topic(
         async with session.begin_nested():
             await session.flush()
     except IntegrityError:
-        raise Duplicate(f"a topic named {name!r} exists already") from None
+        raise Duplicate(
+            N_("A topic named “%(name)s” exists already."), name=shorten(name)
+        ) from None
     return topic
 
 

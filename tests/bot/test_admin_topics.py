@@ -109,17 +109,17 @@ async def test_topic_commands_explain_mistakes_in_one_reply(harness: Harness) ->
     assert "/deltopic NAME" in (usage.text or "")
 
     no_colon = await harness.send("/addtopic Syria syria damascus", chat_id=ADMIN_ID)
-    assert (no_colon.text or "").startswith("expected NAME: keyword")
+    assert (no_colon.text or "").startswith("Expected NAME: keyword")
     empty = await harness.send("/addtopic Syria:", chat_id=ADMIN_ID)
     assert "keyword" in (empty.text or "").lower()
     await harness.send("/addtopic Iraq: iraq, baghdad", chat_id=ADMIN_ID)
     duplicate = await harness.send("/addtopic IRAQ: mosul", chat_id=ADMIN_ID)
     assert "exists already" in (duplicate.text or "")
     unknown = await harness.send("/edittopic Mars: rover", chat_id=ADMIN_ID)
-    assert "no topic named 'Mars'" in (unknown.text or "")
+    assert "There is no topic named “Mars”." in (unknown.text or "")
     nothing = await harness.send("/edittopic Iraq:", chat_id=ADMIN_ID)
-    assert (nothing.text or "").startswith("nothing to change")
+    assert (nothing.text or "").startswith("Nothing to change")
     gone = await harness.send("/deltopic Mars", chat_id=ADMIN_ID)
-    assert gone.text == "no topic named 'Mars'"
+    assert gone.text == "There is no topic named “Mars”."
     [iraq] = await topics.list_topics(harness.db)
     assert (iraq.name, iraq.keywords) == ("Iraq", ("iraq", "baghdad"))

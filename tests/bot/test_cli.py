@@ -123,7 +123,7 @@ async def test_topics_add_list_remove(cli: Cli) -> None:
     out, _ = await cli("topics", "remove", "SYRIA")
     assert "removed topic 'Syria'" in out
     _, err = await cli("topics", "remove", "Syria", expect=1)
-    assert "no topic named" in err
+    assert "There is no topic named" in err
 
 
 async def test_fetch_of_a_feed_with_hostile_items_stores_the_good_ones_quietly(

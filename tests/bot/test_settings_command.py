@@ -124,7 +124,7 @@ async def test_an_unknown_zone_gets_a_clear_error_and_a_second_try_works(
     await ask(harness, shown, "Change time zone…")
 
     error = await harness.send("Mars/Base")
-    assert text_of(error).startswith("Unknown time zone 'Mars/Base'.")
+    assert text_of(error).startswith("Unknown time zone “Mars/Base”.")
     assert "Asia/Baghdad" in text_of(error)
     assert "\n" not in text_of(error)
 
@@ -142,7 +142,7 @@ async def test_a_typed_time_and_cancel(harness: Harness) -> None:
     await ask(harness, shown, "Type a time…")
     error = await harness.send("half past seven")
     assert text_of(error) == (
-        "'half past seven' is not a time; send it as HH:MM in 24-hour form, e.g. 08:00 or 18:30"
+        "“half past seven” is not a time; send it as HH:MM in 24-hour form, e.g. 08:00 or 18:30"
     )
     confirmed = await harness.send("7:30")
     assert "✅ Time set to 07:30" in text_of(confirmed)

@@ -27,29 +27,45 @@ SETTINGS = Settings(default_timezone="UTC", default_digest_time="08:00")
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
-def _extracted_messages() -> set[str]:
+def _extracted() -> tuple[set[str], set[tuple[str, str]]]:
+    """Every message in templates and code: those without a plural, and (singular, plural)."""
     with (LOCALE_DIR / "babel.cfg").open(encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
-    found: set[str] = set()
+    single: set[str] = set()
+    plural: set[tuple[str, str]] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         ROOT, method_map, options_map
     ):
-        found.add(message if isinstance(message, str) else message[0])
-    return found
+        if isinstance(message, str):
+            single.add(message)
+        else:
+            plural.add((message[0], message[1]))
+    return single, plural
+
+
+def _extracted_messages() -> set[str]:
+    single, plural = _extracted()
+    return single | {one for one, _many in plural}
 
 
 def test_every_message_in_templates_and_code_has_an_arabic_translation() -> None:
-    messages = _extracted_messages()
-    assert "What I can do" in messages  # a template
-    assert "This button has expired." in messages  # a handler's _("...")
+    single, plural = _extracted()
+    assert "What I can do" in single  # a template
+    assert "This button has expired." in single  # a handler's _("...")
+    assert "Not allowed." in single  # an N_("...") in code
     arabic = translations("ar")
-    missing = sorted(m for m in messages if arabic.gettext(m) == m)
+    missing = sorted(m for m in single if arabic.gettext(m) == m)
+    missing += sorted(one for one, many in plural if arabic.ngettext(one, many, 5) == many)
     assert not missing, (
         f"untranslated: run the commands in digests/i18n.py's docstring and translate {missing}"
     )
-    for message in messages:
+    for message in single:
         translated = arabic.gettext(message)
         assert sorted(_PLACEHOLDER.findall(translated)) == sorted(_PLACEHOLDER.findall(message))
+    for one, many in plural:
+        for n in (0, 1, 2, 5, 11, 100):
+            translated = arabic.ngettext(one, many, n)
+            assert set(_PLACEHOLDER.findall(translated)) <= set(_PLACEHOLDER.findall(many))
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,10 @@ ARTICLES = [
     ("سوريا: هجوم على سجن الحسكة", ""),
 ]
 
+TOO_LONG = (
+    "That is too long: a keyword topic has at most 10 words or phrases, 64 characters in all."
+)
+
 
 async def store_articles(
     db: Database, articles: list[tuple[str, str]], *, at: datetime = NOW, tag: str = "a"
@@ -108,8 +112,14 @@ def test_follow_name_is_the_words_as_typed() -> None:
         ("   ", "Tell me what to follow"),
         ("-football -nba", "Say what to look for, not only what to leave out"),
         ('"hasakah prison isis', "A quote is not closed"),
-        ("x" * 65, "That is too long: at most 64 characters."),
-        ("a b c d e f g h i j k", "At most 10 words or phrases per topic"),
+        (
+            "x" * 65,
+            TOO_LONG,
+        ),
+        (
+            "a b c d e f g h i j k",
+            TOO_LONG,
+        ),
         ("isis !!!", "has no letters or digits"),
     ],
 )

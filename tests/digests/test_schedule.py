@@ -268,7 +268,7 @@ def test_resolve_timezone_suggests_close_names() -> None:
     with pytest.raises(InvalidInput, match="Did you mean Baghdad") as info:
         resolve_timezone("Bagdad")
     assert str(info.value).count(",") <= 3
-    with pytest.raises(InvalidInput, match="unknown time zone 'Qwxzy'"):
+    with pytest.raises(InvalidInput, match="Unknown time zone “Qwxzy”"):
         resolve_timezone("Qwxzy")
     with pytest.raises(InvalidInput):
         resolve_timezone("   ")

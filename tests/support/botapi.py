@@ -1912,11 +1912,12 @@ class BotApiServer:
         mime_type: str = "application/octet-stream",
         caption: str | None = None,
         first_name: str = "Test",
+        language_code: str | None = "en",
     ) -> JSONDict:
         """Queue an Update with a document a user sent; the bot can getFile and download it."""
         self._incoming_chat(chat_id, chat_type, None, first_name)
         sender = self._default_user(chat_id, chat_type, user_id)
-        self._register_user(sender, first_name, "en", None)
+        self._register_user(sender, first_name, language_code, None)
         record = self._new_file(content, filename, mime_type, "documents")
         message = self._store(
             StoredMessage(
