@@ -52,6 +52,20 @@ class FetchResult:
         return self.status == 304
 
 
+def _redirect_target(base: URL, location: str, status: int) -> str:
+    """The absolute URL a redirect points to; FetchError when ``Location`` is not a URL."""
+    try:
+        return str(base.join(URL(location)))
+    except (ValueError, TypeError):
+        raise FetchError(f"HTTP {status} redirect to a malformed URL: {_shown(location)}") from None
+
+
+def _shown(url: str) -> str:
+    """``url`` as an error message may quote it: short, on one line."""
+    url = " ".join(url.split())
+    return url if len(url) <= 200 else url[:199] + "…"
+
+
 def human_size(size: int) -> str:
     """``5000000`` → ``"5 MB"``: sizes as people read them in error messages."""
     for unit, factor in (("MB", 1_000_000), ("kB", 1_000)):
@@ -154,8 +168,12 @@ class Fetcher:
                             "(set ALLOW_PRIVATE_SOURCES=true to allow)"
                         ) from None
                     raise FetchError(f"cannot connect to {host}") from None
+                except aiohttp.InvalidURL:
+                    raise FetchError(f"not a valid URL: {_shown(current)}") from None
                 except aiohttp.ClientError as exc:
                     raise FetchError(f"network error: {type(exc).__name__}") from None
+                except ValueError:  # yarl's verdict on a URL the guard let through
+                    raise FetchError(f"not a valid URL: {_shown(current)}") from None
             if result is not None:
                 return result
             assert location is not None
@@ -171,7 +189,7 @@ class Fetcher:
                 location = response.headers.get("Location")
                 if not location:
                     raise FetchError(f"HTTP {response.status} redirect without a Location")
-                return None, str(response.url.join(URL(location)))
+                return None, _redirect_target(response.url, location, response.status)
             etag = response.headers.get("ETag")
             last_modified = response.headers.get("Last-Modified")
             if response.status == 304:

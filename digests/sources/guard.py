@@ -45,6 +45,8 @@ def split_http_url(url: str) -> tuple[str, int]:
         raise SourceRefused(f"only http:// and https:// URLs can be sources, not {url[:200]}")
     if not parts.hostname:
         raise SourceRefused(f"the URL has no host name: {url[:200]}")
+    if not parts.hostname.isprintable() or " " in parts.hostname:
+        raise SourceRefused(f"not a valid URL: {url[:200]}")
     default = 443 if parts.scheme.lower() == "https" else 80
     return parts.hostname, port or default
 

@@ -51,13 +51,19 @@ async def read_fetched(fetched: FetchResult) -> PageContent:
 async def fetch_article(
     fetcher: Fetcher, url: str, *, allow_private: bool
 ) -> ExtractedArticle | None:
-    """The article at ``url``, or None if the page holds none or cannot be fetched (logged)."""
+    """The article at ``url``, or None if the page holds none or cannot be fetched (logged).
+
+    A page is extra text for one item: whatever goes wrong with it, even a bug, costs that
+    item its page and never the source's update.
+    """
     try:
         fetched = await fetcher.fetch(url, allow_private=allow_private)
+        return (await read_fetched(fetched)).article
     except SourceError as exc:
         log.info("could not fetch the page %s: %s", url, exc)
-        return None
-    return (await read_fetched(fetched)).article
+    except Exception:
+        log.exception("unexpected error reading the page %s", url)
+    return None
 
 
 def needs_page(entry: FeedEntry) -> bool:

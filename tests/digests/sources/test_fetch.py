@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from digests.errors import FetchError, SourceRefused
+from digests.errors import FetchError, SourceError, SourceRefused
 from digests.sources.fetch import USER_AGENT, Fetcher
 from tests.support.feedserver import FeedServer
 
@@ -149,3 +149,23 @@ async def test_per_host_limit_caps_parallel_requests(feed_server: FeedServer) ->
             *(fetcher.fetch(feed_server.url(BBC), allow_private=True) for _ in range(6))
         )
     assert peak == 2
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["http://example.com:notaport/x", "http://[::1/x", "http://example.com:99999/x"],
+)
+async def test_redirect_to_a_malformed_url_is_a_fetch_error(
+    feed_server: FeedServer, location: str
+) -> None:
+    feed_server.redirect("/moved.xml", location)
+    async with Fetcher() as fetcher:
+        with pytest.raises(FetchError, match=r"^HTTP 302 redirect to a malformed URL: "):
+            await fetcher.fetch(feed_server.url("/moved.xml"), allow_private=True)
+
+
+@pytest.mark.parametrize("url", ["http://exa mple.com/x", "http://127.0.0.1:notaport/x"])
+async def test_a_malformed_url_is_a_readable_source_error(url: str) -> None:
+    async with Fetcher(timeout=5) as fetcher:
+        with pytest.raises(SourceError, match="not a valid URL"):
+            await fetcher.fetch(url, allow_private=True)

@@ -13,6 +13,7 @@ from digests.sources.pages import MAX_PAGE_FETCHES
 from digests.sources.register import register_source
 from digests.sources.update import update_source
 from digests.store import sources
+from tests.support.feeds import add_feed_source
 from tests.support.feedserver import FeedServer
 
 NOW = datetime(2026, 2, 18, 8, 0, tzinfo=UTC)
@@ -189,3 +190,33 @@ async def test_a_page_that_is_neither_feed_article_nor_section_is_refused(
             raise AssertionError("an about page was accepted as a source")
     async with db.transaction() as session:
         assert await sources.list_sources(session) == []
+
+
+async def test_a_malformed_article_redirect_costs_only_that_item(
+    db: Database, feed_server: FeedServer
+) -> None:
+    _serve_site(feed_server, 3)
+    feed_server.redirect(_story_path(2), "http://example.com:notaport/x")
+    base = feed_server.url("").rstrip("/")
+    feed_server.add("/feed.xml", _feed(3).replace(b"{base}", base.encode()))
+    source_id = await add_feed_source(db, feed_server.url("/feed.xml"), "Daily", now=NOW)
+    async with Fetcher() as fetcher:
+        report, ids = await update_source(
+            db, fetcher, source_id, now=NOW, allow_private=True, enrich=True
+        )
+    assert report.ok and report.new_articles == 3 == len(ids)
+    stored = await _articles(db)
+    assert stored[base + _story_path(1)].text.startswith("The river flood reached town number 1")
+    assert stored[base + _story_path(2)].text == "Flood in town 2."  # the feed's own text
+    assert stored[base + _story_path(3)].text.startswith("The river flood reached town number 3")
+
+
+async def test_a_feed_redirecting_to_a_malformed_url_records_a_readable_error(
+    db: Database, feed_server: FeedServer
+) -> None:
+    feed_server.redirect("/feed.xml", "http://example.com:notaport/x")
+    source_id = await add_feed_source(db, feed_server.url("/feed.xml"), "Daily", now=NOW)
+    async with Fetcher() as fetcher:
+        report, _ = await update_source(db, fetcher, source_id, now=NOW, allow_private=True)
+    assert not report.ok
+    assert report.error == "HTTP 302 redirect to a malformed URL: http://example.com:notaport/x"
