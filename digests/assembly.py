@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 
+from digests.leads import strip_dateline
+
 # A story one day older needs two more points (e.g. a title hit less) to rank as high.
 HOURS_PER_POINT = 12.0
 # Each doubling of the sources carrying a story is worth one and a half points.
@@ -203,9 +205,10 @@ def group(picks: Sequence[Pick], topic_order: Mapping[int, str]) -> tuple[Sectio
 def one_line_lead(lead: str, summary: str, title: str, limit: int = LEAD_LIMIT) -> str:
     """The line shown under a headline: ``lead``, else ``summary`` cut at a word.
 
+    A summary loses its leading dateline ("BERLIN, Feb 17 (Reuters) -") as a lead does.
     Empty when there is nothing to add to the title (feeds often repeat it as the summary).
     """
-    text = " ".join((lead or summary or "").split())
+    text = " ".join((lead or strip_dateline(" ".join((summary or "").split()))).split())
     if not text or text.casefold() == " ".join(title.split()).casefold():
         return ""
     if len(text) <= limit:

@@ -3,7 +3,9 @@
 Tokens are lower-cased ``\\w+`` words, as the article-extraction-benchmark tokenises; precision
 and recall count tokens as bags (a word found twice where the truth has it once counts once).
 The benchmark's own 4-word-shingle F1 is reported beside it. ``evaluate_corpus`` runs the same
-``read_page`` the ingest pipeline runs, so the figures describe what users get.
+``read_page`` the ingest pipeline runs, so the figures describe what users get. Leads are also
+checked on ``DATELINE_CASES``: wire-copy openings in English and Arabic whose dateline and
+agency tag must not open the lead, and look-alikes that must be left alone.
 """
 
 from __future__ import annotations
@@ -29,6 +31,124 @@ _CANONICAL = re.compile(
 )
 
 Extractor = Callable[[bytes, str], ExtractedArticle | None]
+
+# (an article's first paragraph, the words its lead must start with)
+DATELINE_CASES: tuple[tuple[str, str], ...] = (
+    (
+        "BERLIN, Feb 17 (Reuters) - More than 80 actors, directors and other artists signed an "
+        "open letter to the organisers published on Tuesday calling for a clear stance.",
+        "More than 80 actors",
+    ),
+    (
+        "WASHINGTON (AP) — The Senate voted on Tuesday to pass the spending bill after a long "
+        "debate.",
+        "The Senate voted",
+    ),
+    (
+        "(CNN) — A powerful earthquake struck off the coast of Japan on Monday, officials said.",
+        "A powerful earthquake",
+    ),
+    (
+        "(Reuters) - Oil prices rose on Wednesday as supply worries returned to the market.",
+        "Oil prices rose",
+    ),
+    (
+        "GAZA CITY (Reuters) - Israeli strikes killed at least 12 people overnight, health "
+        "officials said.",
+        "Israeli strikes killed",
+    ),
+    (
+        "KYIV, Ukraine (AP) — Russian drones struck energy facilities across the country "
+        "overnight.",
+        "Russian drones struck",
+    ),
+    (
+        "UNITED NATIONS, Feb 17 (Reuters) - The Security Council will meet on Friday to discuss "
+        "the crisis.",
+        "The Security Council",
+    ),
+    (
+        "BEIJING, Feb. 17 (Xinhua) -- China's exports grew faster than expected in January, "
+        "data showed.",
+        "China's exports grew",
+    ),
+    (
+        "NEW YORK, March 3, 2025 (Reuters) - Wall Street stocks opened higher on Monday after "
+        "the jobs report.",
+        "Wall Street stocks",
+    ),
+    (
+        "LONDON — Britain will hold a general election in July, the prime minister announced "
+        "on Wednesday.",
+        "Britain will hold",
+    ),
+    (
+        "Feb 17 (Reuters) - Shares of the carmaker fell 5% in early trading after it cut its "
+        "forecast.",
+        "Shares of the carmaker",
+    ),
+    (
+        "دمشق - سانا أعلنت وزارة الداخلية السورية اليوم عن إجراءات جديدة لتنظيم حركة المرور "
+        "في العاصمة.",
+        "أعلنت وزارة الداخلية",
+    ),
+    (
+        "(رويترز) - قال مسؤولون إن المحادثات بين الجانبين ستستأنف الأسبوع المقبل في القاهرة.",
+        "قال مسؤولون إن",
+    ),
+    (
+        "بيروت (رويترز) - قال الجيش اللبناني إنه انتشر في عدة بلدات جنوبية يوم الأحد.",
+        "قال الجيش اللبناني",
+    ),
+    (
+        "بغداد - أعلنت الحكومة العراقية اليوم الأحد عن خطة لإعادة إعمار المناطق المتضررة.",
+        "أعلنت الحكومة العراقية",
+    ),
+    (
+        "واشنطن - (أ ف ب) - أعلن البيت الأبيض أن الرئيس سيزور المنطقة الشهر المقبل.",
+        "أعلن البيت الأبيض",
+    ),
+    (
+        "أنقرة/ الأناضول - أعلنت وزارة الدفاع التركية تحييد عدد من المسلحين شمالي العراق.",
+        "أعلنت وزارة الدفاع",
+    ),
+    (
+        "القاهرة (أ ش أ) - أكد وزير الخارجية المصري أهمية التوصل إلى وقف فوري لإطلاق النار.",
+        "أكد وزير الخارجية",
+    ),
+    (
+        "By Olivia Le Poidevin GENEVA, Feb 17 (Reuters) - An independent United Nations body "
+        "on Tuesday condemned the attacks.",
+        "An independent United Nations body",
+    ),
+    (
+        "ISTANBUL: Turkiye’s President announced a postponement of his visit to the Gulf on "
+        "Monday.",
+        "Turkiye’s President announced",
+    ),
+    # Look-alikes: nothing to strip.
+    (
+        "Officials said — again — that nothing had changed in the negotiations this week.",
+        "Officials said — again —",
+    ),
+    (
+        "President Biden - speaking in Ohio - promised new jobs for workers in the region on "
+        "Monday.",
+        "President Biden - speaking",
+    ),
+    (
+        "Note: The figures below were revised on Friday after the agency corrected its data.",
+        "Note: The figures below",
+    ),
+    (
+        "US - China trade talks resumed in Geneva on Tuesday after a pause of several months.",
+        "US - China trade talks",
+    ),
+    (
+        "قال مسؤولون - طلبوا عدم نشر أسمائهم - إن المحادثات ستستأنف الأسبوع المقبل في القاهرة.",
+        "قال مسؤولون - طلبوا",
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +190,8 @@ class Summary:
     leads_matching: int
     leads_total: int
     pages_per_second: float
+    datelines_passed: int = 0
+    datelines_total: int = 0
 
 
 def tokens(text: str) -> list[str]:
@@ -116,6 +238,12 @@ def lead_matches(lead: str, expected: str) -> bool:
         return False
     joined, target = " ".join(opening), " ".join(lead_words)
     return target in joined
+
+
+def dateline_checks() -> tuple[int, int]:
+    """(passed, total) over ``DATELINE_CASES``: the lead starts with the expected words."""
+    passed = sum(1 for text, start in DATELINE_CASES if choose_lead(text).startswith(start))
+    return passed, len(DATELINE_CASES)
 
 
 def page_url(record: dict[str, Any], body: bytes) -> str:
@@ -203,6 +331,7 @@ def _summarise(results: list[PageResult], spent: float) -> Summary:
     scored = [r for r in results if r.tokens is not None]
     leads = [r for r in aeb if r.lead_matches is not None]
     non_articles = [r for r in results if r.kind != "article"]
+    datelines_passed, datelines_total = dateline_checks()
 
     def mean(values: list[float]) -> float:
         return statistics.fmean(values) if values else 0.0
@@ -219,6 +348,8 @@ def _summarise(results: list[PageResult], spent: float) -> Summary:
         leads_matching=sum(1 for r in leads if r.lead_matches),
         leads_total=len(leads),
         pages_per_second=len(results) / spent if spent else 0.0,
+        datelines_passed=datelines_passed,
+        datelines_total=datelines_total,
     )
 
 
@@ -256,6 +387,8 @@ def format_report(results: list[PageResult], summary: Summary) -> str:
         f"- non-article pages with an invented article: {summary.invented}/{summary.non_articles}",
         f"- leads that open the expected text (aeb-*): {summary.leads_matching}/"
         f"{summary.leads_total}",
+        f"- leads free of datelines and agency tags (English and Arabic wire copy, and "
+        f"look-alikes left alone): {summary.datelines_passed}/{summary.datelines_total}",
         f"- speed: {summary.pages_per_second:.1f} pages/s (CPU time, one core)",
     ]
     return "\n".join(lines)

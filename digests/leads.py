@@ -103,13 +103,48 @@ _SENTENCE_END = re.compile(
 _WORD_BEFORE = re.compile(r"([^\s.]+)\.$")
 _STARTS_LOWER = re.compile(r"^[\"'“‘(«\[]?[a-zà-ÿ0-9]")
 
-_DATELINE = re.compile(
-    r"^\s*(?:[A-ZÀ-Þ][A-Za-zÀ-ÿ.'’-]*(?:[ ,]+[A-Za-zÀ-ÿ.'’-]+){0,4}"
-    r"(?:\s*,\s*[A-Z][a-z]{2,9}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
-    r"\s*(?:\((?:AP|Reuters|AFP|CNN|UPI|dpa|Xinhua|IANS|PTI|Bloomberg|[A-Z]{2,6})\)\s*)?"
-    r"[-–—]+\s+)"
+# Datelines and agency tags that open wire copy: "BERLIN, Feb 17 (Reuters) -", "KYIV, Ukraine
+# (AP) —", "(CNN) —", "Feb 17 (Reuters) -"; "دمشق - سانا", "بيروت (رويترز) -", "(رويترز) -",
+# "أنقرة/ الأناضول -". A city alone counts in capitals ("LONDON —", four letters at least, so
+# "US - China talks" stays) or, in Arabic, when it is a city this list knows.
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_AGENCY = (
+    r"(?:AP|Reuters|AFP|CNN|UPI|dpa|Xinhua|IANS|PTI|Bloomberg|ANI|Anadolu|EFE|ANSA|Kyodo|"
+    r"Yonhap|TASS|[A-Z]{2,6})"
 )
-_DATELINE_NEEDS = re.compile(r"^\s*[A-ZÀ-Þ]{2,}|\((?:AP|Reuters|AFP|CNN|UPI|[A-Z]{2,6})\)")
+_TAG = rf"\(\s*{_AGENCY}(?:\s*/\s*[^()]{{1,30}})?\s*\)"
+_DATE = rf"(?:,?\s*{_MONTH}\s+\d{{1,2}}(?:,?\s*\d{{4}})?)"
+_REGION = r"(?:,\s*[A-Z][A-Za-z.'’]+(?:[ ][A-Z][A-Za-z.'’]+){0,2})"
+_DATELINE_EN = re.compile(
+    r"^\s*(?:By(?:\s+[A-Z][\w'’.-]+){1,4}\s+(?=[A-Z]{2}))?(?:"
+    rf"(?P<caps>[A-ZÀ-Þ][A-ZÀ-Þ.'’-]+(?:[ ][A-ZÀ-Þ][A-ZÀ-Þ.'’-]+){{0,3}}){_REGION}?{_DATE}?"
+    rf"\s*(?P<tag>{_TAG})?"
+    rf"|[A-Z][a-zà-ÿ.'’-]+(?:[ ][A-Z][a-zà-ÿ.'’-]+){{0,2}}{_REGION}?{_DATE}?\s*{_TAG}"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:,?\s*\d{{4}})?\s*{_TAG}"
+    rf"|{_TAG}"
+    r")\s*(?:--?|–|—|(?<=[A-Z]):)\s+"
+)
+_AR_WORD = r"[\u0621-\u064A\u0671-\u06D3]+"
+_AR_AGENCY = (
+    r"(?:رويترز|أ\s?ف\s?ب|ا\s?ف\s?ب|أ\.ف\.ب|فرانس برس|الأناضول|الاناضول|سانا|واس|وام|قنا|"
+    r"كونا|بترا|د\s?ب\s?أ|د\.ب\.أ|أ\s?ش\s?أ|شينخوا|سبوتنيك|سبأ|واع|وفا|معا|إرنا|ارنا|تاس|"
+    r"وكالات|الألمانية|الفرنسية|أسوشيتد برس)(?![\u0621-\u064A])"
+)
+_AR_CITY = (
+    r"(?:دمشق|بغداد|بيروت|القاهرة|عمان|عمّان|الرياض|جدة|الدوحة|أبوظبي|أبو ظبي|دبي|الكويت|المنامة|"
+    r"مسقط|صنعاء|عدن|طرابلس|تونس|الجزائر|الرباط|الخرطوم|القدس|القدس المحتلة|غزة|رام الله|"
+    r"نابلس|الخليل|جنين|حلب|حمص|حماة|اللاذقية|إدلب|درعا|دير الزور|الرقة|الحسكة|القامشلي|"
+    r"الموصل|أربيل|البصرة|كركوك|النجف|كربلاء|السليمانية|طهران|أنقرة|إسطنبول|اسطنبول|موسكو|"
+    r"واشنطن|نيويورك|لندن|باريس|برلين|بروكسل|جنيف|فيينا|روما|بكين|طوكيو|كييف|نواكشوط|مقديشو|"
+    r"بنغازي|الإسكندرية|صيدا|صور|الناصرة|حيفا|تل أبيب|عمان - الأردن)"
+)
+_DATELINE_AR = re.compile(
+    r"^\s*(?:"
+    rf"(?:{_AR_WORD}(?:\s+{_AR_WORD})?\s*[-–—/،,]?\s*)?[(（]\s*{_AR_AGENCY}\s*[)）]"
+    rf"|{_AR_WORD}(?:\s+{_AR_WORD})?\s*[-–—/]\s*{_AR_AGENCY}"
+    rf"|{_AR_CITY}\s*[-–—]"
+    r")\s*[-–—:]?\s*"
+)
 _CAPTION = re.compile(
     r"^(?:this (?:photo|image|picture|handout|video|file photo)|in this (?:photo|image|picture|"
     r"file)|file\s*[-–—:]|file photo|photo\s*[:/]|image\s*[:/]|image caption|image source|"
@@ -123,11 +158,17 @@ _BYLINE = re.compile(
     r"^(?:by\s+\S+(?:\s+\S+){0,5}$|(?:staff|senior|special)\s+(?:writer|reporter|"
     r"correspondent)\b|(?:updated|published|posted|last updated|first published)\b"
     r"|\d+\s+min(?:ute)?s?\s+read$|reporting by\b|editing by\b|written by\b"
-    r"|\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b)"
-    r"|\b(?:posted|published|publicado|publié|pubblicato|veröffentlicht|postado)\s+"
+    r"|\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b)",
+    re.IGNORECASE,
+)
+# Byline words anywhere in a line: only a short line is a byline ("Posted on May 3 by Ann");
+# in a sentence of news, "a letter published on Tuesday" is news.
+_BYLINE_INSIDE = re.compile(
+    r"\b(?:posted|published|publicado|publié|pubblicato|veröffentlicht|postado)\s+"
     r"(?:by|por|par|da|von|em|on)\b|\b(?:tags|categoria|category|kategorie)\s*:",
     re.IGNORECASE,
 )
+_BYLINE_MAX = 100
 _BOILERPLATE = re.compile(
     r"\b(?:sign up|subscribe|read more|advertisement|share this|cookies?|click here|"
     r"all rights reserved|follow us|newsletter|related articles?|log ?in|download the app|"
@@ -199,9 +240,13 @@ def _is_title(sentence: str, title_key: str) -> bool:
     return bool(title_key) and (key == title_key or (len(key) > 20 and title_key.startswith(key)))
 
 
+def _is_byline(text: str) -> bool:
+    return bool(_BYLINE.search(text) or (len(text) <= _BYLINE_MAX and _BYLINE_INSIDE.search(text)))
+
+
 def _usable(paragraph: str) -> bool:
     """False for captions, bylines, boilerplate and fragments too short to carry news."""
-    if _CAPTION.search(paragraph) or _BYLINE.search(paragraph):
+    if _CAPTION.search(paragraph) or _is_byline(paragraph):
         return False
     if _BOILERPLATE.search(paragraph) and len(paragraph) < 200:
         return False
@@ -215,9 +260,13 @@ def _usable(paragraph: str) -> bool:
 
 
 def strip_dateline(text: str) -> str:
-    """``text`` without a leading "WASHINGTON (AP) —" or "LONDON, May 3 (Reuters) -"."""
-    match = _DATELINE.match(text)
-    if match and _DATELINE_NEEDS.search(match.group(0)) and len(match.group(0)) <= 60:
+    """``text`` without a leading dateline or agency tag, English or Arabic (see _DATELINE_EN)."""
+    match = _DATELINE_EN.match(text)
+    caps = match.group("caps") if match and not match.group("tag") else None
+    if caps is not None and sum(ch.isalpha() for ch in caps) < 4:
+        match = None  # "US - China talks": a short word in capitals alone is no dateline
+    match = match or _DATELINE_AR.match(text)
+    if match and len(match.group(0)) <= 60:
         rest = text[match.end() :].lstrip()
         if len(rest) >= 20:
             return rest[:1].upper() + rest[1:]
@@ -241,7 +290,7 @@ def choose_lead(
         sentences = [
             s for s in split_sentences(strip_dateline(paragraph)) if not _is_title(s, title_key)
         ]
-        sentences = [s for s in sentences if not _CAPTION.search(s) and not _BYLINE.search(s)]
+        sentences = [s for s in sentences if _usable_in_lead(s)]
         if not sentences:
             continue
         lead = sentences[0]
@@ -252,6 +301,13 @@ def choose_lead(
         if _usable_sentence(lead):
             return _cut(lead, limit)
     return ""
+
+
+def _usable_in_lead(sentence: str) -> bool:
+    """False for a caption, a byline or a short promotion ("Subscribe to ...") in a paragraph."""
+    if _CAPTION.search(sentence) or _is_byline(sentence):
+        return False
+    return not (_BOILERPLATE.search(sentence) and len(sentence) < 200)
 
 
 def _usable_sentence(sentence: str) -> bool:

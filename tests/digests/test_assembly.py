@@ -106,6 +106,13 @@ def test_lead_prefers_the_lead_and_cuts_the_summary_at_a_word() -> None:
     assert one_line_lead("", "", "Title") == ""
 
 
+def test_a_summary_shown_as_the_lead_loses_its_dateline() -> None:
+    summary = "BERLIN, Feb 17 (Reuters) - More than 80 actors signed an open letter on Tuesday."
+    assert one_line_lead("", summary, "Title") == (
+        "More than 80 actors signed an open letter on Tuesday."
+    )
+
+
 @given(
     st.lists(
         st.tuples(st.integers(1, 40), st.integers(1, 5), st.floats(1, 10), st.floats(-2, 40)),

@@ -6,7 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from digests.evaluation import DATELINE_CASES
 from digests.leads import LEAD_LIMIT, choose_lead, split_sentences, strip_dateline
+from digests.sources.parse import parse_feed
+from tests.conftest import CORPUS
 
 
 def test_latin_abbreviations_and_initials_do_not_end_a_sentence() -> None:
@@ -130,3 +133,16 @@ def test_nothing_that_reads_like_news_gives_an_empty_lead() -> None:
 @given(st.text(max_size=2000), st.text(max_size=200))
 def test_lead_is_never_longer_than_the_limit(text: str, title: str) -> None:
     assert len(choose_lead(text, title=title)) <= LEAD_LIMIT
+
+
+@pytest.mark.parametrize(("text", "start"), DATELINE_CASES, ids=[c[1] for c in DATELINE_CASES])
+def test_leads_start_after_datelines_and_agency_tags(text: str, start: str) -> None:
+    assert choose_lead(text).startswith(start)
+
+
+def test_the_feed_item_from_the_issue_gets_its_lead() -> None:
+    feed = parse_feed((CORPUS / "feeds" / "ffp-al-monitor.xml").read_bytes(), url="https://x.org/")
+    (entry,) = [e for e in feed.entries if e.text.startswith("BERLIN, Feb 17 (Reuters) -")]
+    assert choose_lead(entry.text, title=entry.title).startswith(
+        "More than 80 actors, directors and other artists"
+    )
