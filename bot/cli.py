@@ -115,6 +115,55 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
+@db.command("vacuum")
+def db_vacuum() -> None:
+    """Compact the database; on SQLite also turn on incremental auto-vacuum (run it with the
+    bot stopped: it locks the whole file while it copies it)."""
+    from digests.store import space
+
+    async def work(settings: Settings, db: Database) -> None:
+        async with db.transaction() as session:
+            before = await space.database_size(session)
+        engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await space.vacuum(connection)
+        async with db.transaction() as session:
+            after = await space.database_size(session)
+        click.echo(f"database: {_mb(before.total_bytes)} before, {_mb(after.total_bytes)} after")
+
+    _run(work)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
+
+
+# --- prune -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+def prune(dry_run: bool) -> None:
+    """Remove what is past retention now, and print what was (or would be) removed."""
+    from digests import retention
+    from digests.timeutil import utcnow
+
+    async def work(settings: Settings, db: Database) -> None:
+        policy = retention.RetentionPolicy.from_settings(settings)
+        report = await retention.prune(db, policy, now=utcnow(), dry_run=dry_run)
+        verb = "would remove" if dry_run else "removed"
+        width = max(len(label) for label in report.removed)
+        for label, removed in report.removed.items():
+            keep = next(r for r in retention.RULES if r.label == label).keep(policy)
+            kept = f"older than {keep.days} days" if keep else "kept forever"
+            click.echo(f"{label:<{width}}  {verb} {removed:>9,}  ({kept})")
+        if not dry_run:
+            freed = f", {report.pages_freed:,} pages handed back" if report.pages_freed else ""
+            click.echo(f"done in {report.seconds:.1f} s ({report.batches} batches{freed})")
+
+    _run(work)
+
+
 # --- sources ---------------------------------------------------------------------------
 
 

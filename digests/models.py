@@ -210,12 +210,22 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed so pruning finds old rows without reading the queue.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(512), nullable=True)
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     broadcast_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+
+
+class SentPerDay(Base):
+    """Messages sent per UTC day, for outbox rows already pruned: the /stats chart's history."""
+
+    __tablename__ = "sent_per_day"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, UTC
+    messages: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DigestEdition(Base):

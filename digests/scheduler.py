@@ -3,7 +3,8 @@
 One scheduler per process (APScheduler 3 does not share job stores between processes).
 Source jobs are rebuilt from the database every minute, so sources added or paused from the
 command line or another process are picked up without a restart. The digest tick runs once
-a minute and finds the chats due in one query; there is no job per chat.
+a minute and finds the chats due in one query; there is no job per chat. Old rows are
+pruned every hour (by one process per hour when several share the database).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from digests.db import Database
 from digests.editions import run_tick
 from digests.ingest import fetch_source
 from digests.render import Renderer
+from digests.retention import PRUNE_EVERY, RetentionPolicy, scheduled_prune
 from digests.settings import Settings
 from digests.sources.fetch import Fetcher
 from digests.store.sources import active_schedules
@@ -31,6 +33,8 @@ from digests.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 SYNC_EVERY = 60
+# The first prune waits a little after start, so it does not compete with the catch-up tick.
+PRUNE_DELAY = timedelta(minutes=5)
 _SOURCE_JOB = "source:"
 
 
@@ -80,7 +84,18 @@ class NewsScheduler:
                 next_run_time=now,
                 misfire_grace_time=50,
             )
+        self._scheduler.add_job(
+            self.prune,
+            IntervalTrigger(seconds=PRUNE_EVERY.total_seconds()),
+            id="prune",
+            next_run_time=now + PRUNE_DELAY,
+        )
         self._scheduler.start()
+
+    async def prune(self) -> None:
+        """Remove what is past retention, if no other process did within the hour."""
+        policy = RetentionPolicy.from_settings(self._settings)
+        await scheduled_prune(self._db, policy, now=utcnow())
 
     async def digest_tick(self) -> None:
         """Queue the digests due now; the sender delivers them."""

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from digests.errors import ConfigError
 
+# How far back topic re-matching reads article text (digests.topics, digests.personal_topics).
+TEXT_NEEDED_DAYS = 30
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -60,6 +62,12 @@ class Settings(BaseSettings):
     http_listen: str | None = None
     log_format: str = "text"
     startup_timeout: float = Field(default=300.0, ge=0)
+    # Retention, in days; 0 keeps everything of that kind (see digests/retention.py).
+    outbox_retention_days: int = Field(default=7, ge=0)
+    outbox_failed_retention_days: int = Field(default=30, ge=0)
+    article_text_retention_days: int = Field(default=90, ge=0)
+    history_retention_days: int = Field(default=30, ge=0)
+    prune_batch_rows: int = Field(default=500, ge=10, le=100_000)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -184,6 +192,17 @@ class Settings(BaseSettings):
         """Where the HTTP server (webhook, health, metrics) listens, or None for no server."""
         address = self.webhook_listen or self.http_listen
         return parse_listen(address) if address else None
+
+    @field_validator("article_text_retention_days")
+    @classmethod
+    def _check_text_retention(cls, value: int) -> int:
+        # Adding or editing a topic re-matches the last 30 days of articles on their text.
+        if 0 < value < TEXT_NEEDED_DAYS:
+            raise ValueError(
+                f"expected 0 (keep forever) or at least {TEXT_NEEDED_DAYS} days: topics "
+                f"re-match the last {TEXT_NEEDED_DAYS} days of articles on their text"
+            )
+        return value
 
     @property
     def token(self) -> str:

@@ -14,8 +14,11 @@ from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from digests.db import Database
 from digests.store import sources as source_store
+from digests.store import space
 from digests.store import stats as stats_store
 from digests.store import topics as topic_store
 from digests.timeutil import as_utc
@@ -37,6 +40,15 @@ class TopicCount:
 
 
 @dataclass(frozen=True, slots=True)
+class DatabaseSizes:
+    """How big the database is, and rows per main table (``space.MAIN_TABLES`` order)."""
+
+    total_bytes: int
+    free_bytes: int  # SQLite pages free for reuse (0 on PostgreSQL)
+    rows: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AdminStats:
     """Everything /stats shows, as of ``now``."""
 
@@ -50,6 +62,7 @@ class AdminStats:
     broadcasts_week: int
     articles_24h: int
     failing_sources: tuple[SourceInfo, ...]
+    sizes: DatabaseSizes
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +104,22 @@ def human_seconds(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+def human_bytes(size: int) -> str:
+    """A size as people read it: "812 kB", "41.3 MB", "2.10 GB" (decimal units)."""
+    if size < 1_000_000:
+        return f"{size / 1000:.0f} kB"
+    if size < 1_000_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    return f"{size / 1_000_000_000:.2f} GB"
+
+
+async def table_sizes(session: AsyncSession) -> DatabaseSizes:
+    """The database's size and rows per main table, read in ``session`` (also for metrics)."""
+    size = await space.database_size(session)
+    rows = await space.table_rows(session)
+    return DatabaseSizes(size.total_bytes, size.free_bytes, tuple(rows.items()))
+
+
 def stats_view(found: AdminStats) -> dict[str, Any]:
     """What the ``stats`` template shows (also printed by ``newsbot stats``)."""
     return {
@@ -112,6 +141,9 @@ def stats_view(found: AdminStats) -> dict[str, Any]:
             }
             for s in found.failing_sources[:FAILING_SHOWN]
         ],
+        "db_size": human_bytes(found.sizes.total_bytes),
+        "db_free": human_bytes(found.sizes.free_bytes) if found.sizes.free_bytes else "",
+        "db_rows": " · ".join(f"{name} {rows:,}" for name, rows in found.sizes.rows),
     }
 
 
@@ -125,6 +157,7 @@ async def gather_stats(db: Database, *, now: datetime) -> AdminStats:
         broadcasts = await stats_store.broadcasts_since(session, now - WEEK)
         articles = await stats_store.articles_since(session, now - DAY)
         failing = [s for s in await source_store.list_sources(session) if s.consecutive_failures]
+        sizes = await table_sizes(session)
     on_time = [max(0.0, seconds) for seconds in lateness]  # an early send is not late
     return AdminStats(
         now=now,
@@ -142,6 +175,7 @@ async def gather_stats(db: Database, *, now: datetime) -> AdminStats:
         failing_sources=tuple(
             sorted(failing, key=lambda s: (-s.consecutive_failures, s.name.casefold()))
         ),
+        sizes=sizes,
     )
 
 

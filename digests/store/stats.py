@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digests.models import Article, Broadcast, Chat, OutboxMessage, Subscription
+from digests.models import Article, Broadcast, Chat, OutboxMessage, SentPerDay, Subscription
 from digests.store.outbox import Lane, Status
 
 
@@ -29,7 +29,7 @@ def _sqlite(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def _utc_day(session: AsyncSession, column: Any) -> ColumnElement[str]:
+def utc_day(session: AsyncSession, column: Any) -> ColumnElement[str]:
     """``YYYY-MM-DD`` of a UTC timestamp column (SQLite keeps them as naive UTC text)."""
     if _sqlite(session):
         return func.substr(column, 1, 10)
@@ -94,17 +94,25 @@ async def first_subscriptions_by_day(
         .subquery()
     )
     before = await session.scalar(select(func.count()).select_from(first).where(first.c.at < since))
-    day = _utc_day(session, first.c.at).label("day")
+    day = utc_day(session, first.c.at).label("day")
     rows = await session.execute(select(day, func.count()).where(first.c.at >= since).group_by(day))
     return int(before or 0), {date.fromisoformat(str(d)): int(n) for d, n in rows}
 
 
 async def sent_by_day(session: AsyncSession, since: datetime) -> dict[date, int]:
-    """Outbox messages sent since ``since``, by UTC day."""
-    day = _utc_day(session, OutboxMessage.sent_at).label("day")
+    """Messages sent since ``since``, by UTC day: the outbox rows still there, plus the
+    counts kept in ``sent_per_day`` for those pruned."""
+    day = utc_day(session, OutboxMessage.sent_at).label("day")
     rows = await session.execute(
         select(day, func.count())
         .where(OutboxMessage.status == Status.SENT.value, OutboxMessage.sent_at >= since)
         .group_by(day)
     )
-    return {date.fromisoformat(str(d)): int(n) for d, n in rows}
+    counts = {date.fromisoformat(str(d)): int(n) for d, n in rows}
+    first = since.date()
+    pruned = await session.execute(
+        select(SentPerDay.day, SentPerDay.messages).where(SentPerDay.day >= first.isoformat())
+    )
+    for d, n in pruned:
+        counts[date.fromisoformat(d)] = counts.get(date.fromisoformat(d), 0) + int(n)
+    return counts

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
+from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -137,3 +141,60 @@ async def test_fetch_of_a_feed_with_hostile_items_stores_the_good_ones_quietly(
     assert "Traceback" not in out + err
     out, _ = await cli("sources", "list")
     assert "articles: 21" in out and "last error" not in out
+
+
+async def _seed_outbox(url: str, ages_days: list[int]) -> None:
+    from digests.db import Database
+    from digests.models import OutboxMessage
+    from digests.timeutil import utcnow
+
+    db = Database(url)
+    try:
+        async with db.transaction() as session:
+            for n, age in enumerate(ages_days):
+                created = utcnow() - timedelta(days=age)
+                session.add(
+                    OutboxMessage(
+                        key=f"k{n}",
+                        chat_id=1,
+                        lane=2,
+                        text="digest " * 2000,
+                        status="sent",
+                        not_before=created,
+                        created_at=created,
+                        sent_at=created,
+                    )
+                )
+    finally:
+        await db.close()
+
+
+async def test_prune_dry_run_counts_then_prune_removes(cli: Cli) -> None:
+    await _seed_outbox(cli.env["DATABASE_URL"], [10, 9, 8, 1])
+    out, _ = await cli("prune", "--dry-run")
+    assert re.search(r"outbox \(sent, dropped\)\s+would remove\s+3  \(older than 7 days\)", out)
+    assert re.search(r"article texts and leads\s+would remove\s+0  \(older than 90 days\)", out)
+    out, _ = await cli("stats")
+    assert "Rows: outbox 4 · " in out
+
+    cli.env["OUTBOX_RETENTION_DAYS"] = "9"
+    out, _ = await cli("prune")
+    assert re.search(r"outbox \(sent, dropped\)\s+removed\s+2  \(older than 9 days\)", out)
+    assert "done in " in out
+    out, _ = await cli("stats")
+    assert "Rows: outbox 2 · " in out
+
+
+async def test_db_vacuum_turns_an_old_sqlite_file_incremental(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:  # made before newsbot set auto_vacuum
+        old.execute("PRAGMA journal_mode=WAL")
+        old.execute("CREATE TABLE notes (x)")
+    run = Cli(f"sqlite+aiosqlite:///{path}", tmp_path)
+    await run("db", "upgrade")
+    with closing(sqlite3.connect(path)) as check:
+        assert check.execute("PRAGMA auto_vacuum").fetchone() == (0,)
+    out, _ = await run("db", "vacuum")
+    assert out.startswith("database: ") and " MB after" in out
+    with closing(sqlite3.connect(path)) as check:
+        assert check.execute("PRAGMA auto_vacuum").fetchone() == (2,)  # incremental

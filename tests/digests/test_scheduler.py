@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
 
 from digests.db import Database
 from digests.ingest import make_fetcher
+from digests.models import OutboxMessage
 from digests.scheduler import NewsScheduler
 from digests.settings import Settings
 from digests.store import sources as source_store
+from digests.store import state
+from digests.store.outbox import Lane, OutboxDraft, enqueue
 from digests.timeutil import utcnow
 from tests.conftest import CORPUS
 from tests.support.feedserver import FeedServer
@@ -54,3 +60,21 @@ async def test_sources_are_fetched_by_the_scheduler_and_paused_ones_are_not(db: 
         scheduler.shutdown()
         await fetcher.close()
         await feeds.stop()
+
+
+async def test_the_scheduler_prunes_on_its_own(db: Database) -> None:
+    settings = Settings(database_url=db.url, outbox_retention_days=1)
+    async with db.transaction() as session:
+        await enqueue(
+            session, [OutboxDraft(key="old", chat_id=1, lane=Lane.DIGEST, text="x")], utcnow()
+        )
+        await session.execute(
+            update(OutboxMessage).values(status="sent", created_at=utcnow() - timedelta(days=2))
+        )
+    fetcher = make_fetcher(settings)
+    scheduler = NewsScheduler(db, settings, fetcher)
+    await scheduler.prune()
+    await fetcher.close()
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        assert await state.get_instant(session, state.PRUNE_TURN) is not None

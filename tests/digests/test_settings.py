@@ -20,6 +20,9 @@ def test_defaults_need_nothing_set(monkeypatch: pytest.MonkeyPatch, tmp_path) ->
     assert settings.default_digest_time == "08:00"
     assert settings.allow_private_sources is False
     assert settings.admin_ids == frozenset()
+    assert (settings.outbox_retention_days, settings.outbox_failed_retention_days) == (7, 30)
+    assert settings.article_text_retention_days == 90
+    assert settings.history_retention_days == 30
 
 
 def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -46,6 +49,12 @@ def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
         ("LOG_FORMAT", "xml", "LOG_FORMAT: expected text or json"),
         ("STARTUP_TIMEOUT", "-1", "STARTUP_TIMEOUT:"),
         ("WEBHOOK_URL", "https://bot.example.org/hook", "WEBHOOK_URL, WEBHOOK_SECRET and"),
+        (
+            "ARTICLE_TEXT_RETENTION_DAYS",
+            "10",
+            "ARTICLE_TEXT_RETENTION_DAYS: expected 0 (keep forever) or at least 30 days",
+        ),
+        ("OUTBOX_RETENTION_DAYS", "-1", "OUTBOX_RETENTION_DAYS:"),
     ],
 )
 def test_bad_setting_names_itself(

@@ -200,3 +200,23 @@ def test_percentile_interpolates_between_ranks() -> None:
 )
 def test_durations_read_naturally(seconds: float | None, shown: str) -> None:
     assert stats.human_seconds(seconds) == shown
+
+
+async def test_sizes_count_rows_per_table_and_the_database_bytes(db: Database) -> None:
+    await seed(db)
+    found = await stats.gather_stats(db, now=NOW)
+    rows = dict(found.sizes.rows)
+    assert rows["outbox"] == 12
+    assert rows["articles"] == 4
+    assert rows["chats"] == 4 and rows["subscriptions"] == 5 and rows["broadcasts"] == 2
+    assert rows["digest_editions"] == rows["stories"] == 0
+    assert found.sizes.total_bytes > 100_000
+    view = stats.stats_view(found)
+    assert view["db_rows"].startswith("outbox 12 · articles 4 · article_topics 0")
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"), [(812_400, "812 kB"), (41_260_000, "41.3 MB"), (2_104_000_000, "2.10 GB")]
+)
+def test_sizes_read_naturally(size: int, shown: str) -> None:
+    assert stats.human_bytes(size) == shown

@@ -1,0 +1,280 @@
+"""SQL for retention: remove (or empty) rows past their age, one small batch per call.
+
+Plain functions that take the session first and never commit. Each batch function removes at
+most ``limit`` rows older than ``before`` and returns a :class:`Batch`; the caller commits
+between batches, so no statement holds a write lock for long. Each has a ``count_*`` twin
+that says how many rows the batches would touch (``newsbot prune --dry-run``).
+
+What is never touched: outbox rows still pending or in flight, broadcasts still being sent
+(and their outbox rows), article rows themselves (their URL and guid keep a feed's old items
+from coming back as new), stories (their first sighting gives "first reported DATE by
+SOURCE") and topic matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digests.models import (
+    Article,
+    ArticleSignature,
+    Broadcast,
+    DigestEdition,
+    OutboxMessage,
+    SentPerDay,
+)
+from digests.store import state
+from digests.store.outbox import Status
+from digests.store.stats import utc_day
+from digests.timeutil import as_utc
+
+# Where the article-text pass got to: "ISO instant|article id" of the last article emptied.
+TEXT_PRUNED_UPTO = "retention.article_text_upto"
+
+DONE = (Status.SENT.value, Status.DROPPED.value)
+FAILED = (Status.FAILED.value,)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What one batch did: rows removed (or emptied), and whether more may be left."""
+
+    removed: int
+    more: bool
+
+
+def _rowcount(result: Any) -> int:
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
+
+
+def _not_in_running_broadcast() -> ColumnElement[bool]:
+    # A broadcast still being sent counts its progress from its outbox rows.
+    running = exists().where(
+        Broadcast.id == OutboxMessage.broadcast_id, Broadcast.status == "queued"
+    )
+    return or_(OutboxMessage.broadcast_id.is_(None), ~running)
+
+
+def _old_outbox(statuses: Collection[str], before: datetime) -> ColumnElement[bool]:
+    return and_(
+        OutboxMessage.created_at < before,
+        OutboxMessage.status.in_(list(statuses)),
+        _not_in_running_broadcast(),
+    )
+
+
+async def count_outbox(session: AsyncSession, statuses: Collection[str], before: datetime) -> int:
+    """Outbox rows in ``statuses`` created before ``before`` that a prune would delete."""
+    found = await session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(_old_outbox(statuses, before))
+    )
+    return int(found or 0)
+
+
+async def outbox_batch(
+    session: AsyncSession, statuses: Collection[str], before: datetime, limit: int
+) -> Batch:
+    """Delete up to ``limit`` outbox rows in ``statuses`` created before ``before``.
+
+    Sent rows are first added to ``sent_per_day``, so the per-day chart keeps its history.
+    """
+    ids = list(
+        await session.scalars(
+            select(OutboxMessage.id)
+            .where(_old_outbox(statuses, before))
+            .order_by(OutboxMessage.created_at)
+            .limit(limit)
+        )
+    )
+    if not ids:
+        return Batch(0, False)
+    if Status.SENT.value in statuses:
+        await _fold_sent(session, ids)
+    result = await session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
+    return Batch(_rowcount(result), len(ids) == limit)
+
+
+async def _fold_sent(session: AsyncSession, ids: list[int]) -> None:
+    day = utc_day(session, OutboxMessage.sent_at)
+    rows = await session.execute(
+        select(day, func.count())
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == Status.SENT.value)
+        .where(OutboxMessage.sent_at.is_not(None))
+        .group_by(day)
+    )
+    counts = [{"day": str(d), "messages": int(n)} for d, n in rows]
+    if not counts:
+        return
+    insert: Any = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(SentPerDay)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["day"],
+            set_={"messages": SentPerDay.messages + statement.excluded.messages},
+        ),
+        counts,
+    )
+
+
+async def _delete_oldest(
+    session: AsyncSession, table: Table, key: Any, age: Any, where: Any, limit: int
+) -> Batch:
+    oldest = select(key).where(where).order_by(age).limit(limit).scalar_subquery()
+    result = await session.execute(
+        delete(table).where(key.in_(oldest)).execution_options(synchronize_session=False)
+    )
+    removed = _rowcount(result)
+    return Batch(removed, removed == limit)
+
+
+async def _count(session: AsyncSession, table: Any, where: Any) -> int:
+    return int(await session.scalar(select(func.count()).select_from(table).where(where)) or 0)
+
+
+def _old_signatures(before: datetime) -> ColumnElement[bool]:
+    return ArticleSignature.created_at < before
+
+
+async def count_signatures(session: AsyncSession, before: datetime) -> int:
+    """Story signatures stored before ``before``."""
+    return await _count(session, ArticleSignature, _old_signatures(before))
+
+
+async def signatures_batch(session: AsyncSession, before: datetime, limit: int) -> Batch:
+    """Delete up to ``limit`` story signatures stored before ``before`` (outside the window the
+    near-duplicate index is rebuilt from, so nothing reads them)."""
+    table = ArticleSignature.__table__
+    return await _delete_oldest(
+        session,
+        table,  # type: ignore[arg-type]
+        ArticleSignature.article_id,
+        ArticleSignature.created_at,
+        _old_signatures(before),
+        limit,
+    )
+
+
+def _old_editions(before: datetime) -> ColumnElement[bool]:
+    return DigestEdition.created_at < before
+
+
+async def count_editions(session: AsyncSession, before: datetime) -> int:
+    """Digest editions recorded before ``before``."""
+    return await _count(session, DigestEdition, _old_editions(before))
+
+
+async def editions_batch(session: AsyncSession, before: datetime, limit: int) -> Batch:
+    """Delete up to ``limit`` digest editions recorded before ``before``."""
+    table = DigestEdition.__table__
+    return await _delete_oldest(
+        session,
+        table,  # type: ignore[arg-type]
+        DigestEdition.id,
+        DigestEdition.created_at,
+        _old_editions(before),
+        limit,
+    )
+
+
+def _old_broadcasts(before: datetime) -> ColumnElement[bool]:
+    return and_(Broadcast.created_at < before, Broadcast.status != "queued")
+
+
+async def count_broadcasts(session: AsyncSession, before: datetime) -> int:
+    """Finished broadcasts created before ``before``."""
+    return await _count(session, Broadcast, _old_broadcasts(before))
+
+
+async def broadcasts_batch(session: AsyncSession, before: datetime, limit: int) -> Batch:
+    """Delete up to ``limit`` finished broadcasts created before ``before``."""
+    table = Broadcast.__table__
+    return await _delete_oldest(
+        session,
+        table,  # type: ignore[arg-type]
+        Broadcast.id,
+        Broadcast.created_at,
+        _old_broadcasts(before),
+        limit,
+    )
+
+
+async def _text_position(session: AsyncSession) -> tuple[datetime | None, int]:
+    raw = await state.get_value(session, TEXT_PRUNED_UPTO)
+    if not raw or "|" not in raw:
+        return None, 0
+    instant, _, article_id = raw.partition("|")
+    try:
+        return as_utc(datetime.fromisoformat(instant)), int(article_id)
+    except ValueError:
+        return None, 0
+
+
+def _after(position: tuple[datetime | None, int]) -> ColumnElement[bool]:
+    seen, article_id = position
+    if seen is None:
+        return Article.id > 0
+    return tuple_(Article.first_seen_at, Article.id) > (seen, article_id)
+
+
+def _has_text() -> ColumnElement[bool]:
+    return or_(Article.text != "", Article.lead != "")
+
+
+async def count_article_texts(session: AsyncSession, before: datetime) -> int:
+    """Articles first seen before ``before`` that still have a full text or a lead."""
+    after = _after(await _text_position(session))
+    return await _count(session, Article, and_(Article.first_seen_at < before, after, _has_text()))
+
+
+async def article_texts_batch(
+    session: AsyncSession, before: datetime, limit: int, now: datetime
+) -> Batch:
+    """Empty the full text and lead of up to ``limit`` articles first seen before ``before``.
+
+    Articles are walked in (first seen, id) order from where the last batch stopped (kept in
+    runtime state), so a batch never re-reads the articles emptied before it.
+    """
+    rows = (
+        await session.execute(
+            select(Article.id, Article.first_seen_at)
+            .where(Article.first_seen_at < before, _after(await _text_position(session)))
+            .order_by(Article.first_seen_at, Article.id)
+            .limit(limit)
+        )
+    ).all()
+    if not rows:
+        return Batch(0, False)
+    result = await session.execute(
+        update(Article)
+        .where(Article.id.in_([row.id for row in rows]), _has_text())
+        .values(text="", lead="")
+        .execution_options(synchronize_session=False)
+    )
+    last = rows[-1]
+    await state.set_value(
+        session, TEXT_PRUNED_UPTO, f"{as_utc(last.first_seen_at).isoformat()}|{last.id}", now
+    )
+    return Batch(_rowcount(result), len(rows) == limit)
