@@ -27,7 +27,8 @@ EXPECTED = [
 
 def _assert_sizes(lines: list[str]) -> None:
     database, rows = lines
-    assert re.fullmatch(r"Database: [\d.]+ (kB|MB|GB)( · [\d.]+ (kB|MB|GB) free for reuse)?", database)
+    size = r"[\d.]+ (kB|MB|GB)"
+    assert re.fullmatch(rf"Database: {size}( · {size} free for reuse)?", database)
     assert rows.startswith("Rows: outbox 12 · articles 4 · ")
     assert " · chats 4 · subscriptions 5" in rows
 
