@@ -81,27 +81,30 @@ class Rule:
     batch: BatchFn
 
 
+def _bind(
+    count: Callable[..., Awaitable[int]],
+    batch: Callable[..., Awaitable[prune_store.Batch]],
+    **what: object,
+) -> tuple[CountFn, BatchFn]:
+    """A rule's count and batch from store functions that take ``what`` as keywords."""
+
+    async def counted(session: AsyncSession, before: datetime) -> int:
+        return await count(session, before, **what)
+
+    async def batched(
+        session: AsyncSession, before: datetime, limit: int, _now: datetime
+    ) -> prune_store.Batch:
+        return await batch(session, before, limit, **what)
+
+    return counted, batched
+
+
 def _outbox(statuses: tuple[str, ...]) -> tuple[CountFn, BatchFn]:
-    async def count(session: AsyncSession, before: datetime) -> int:
-        return await prune_store.count_outbox(session, statuses, before)
-
-    async def batch(
-        session: AsyncSession, before: datetime, limit: int, _now: datetime
-    ) -> prune_store.Batch:
-        return await prune_store.outbox_batch(session, statuses, before, limit)
-
-    return count, batch
+    return _bind(prune_store.count_outbox, prune_store.outbox_batch, statuses=statuses)
 
 
-def _plain(
-    remove: Callable[[AsyncSession, datetime, int], Awaitable[prune_store.Batch]],
-) -> BatchFn:
-    async def batch(
-        session: AsyncSession, before: datetime, limit: int, _now: datetime
-    ) -> prune_store.Batch:
-        return await remove(session, before, limit)
-
-    return batch
+def _aged(rows: prune_store.AgedRows) -> tuple[CountFn, BatchFn]:
+    return _bind(prune_store.count_aged, prune_store.delete_aged, rows=rows)
 
 
 RULES: tuple[Rule, ...] = (
@@ -113,24 +116,9 @@ RULES: tuple[Rule, ...] = (
         prune_store.count_article_texts,
         prune_store.article_texts_batch,
     ),
-    Rule(
-        "digest editions",
-        lambda p: p.history,
-        prune_store.count_editions,
-        _plain(prune_store.editions_batch),
-    ),
-    Rule(
-        "broadcasts",
-        lambda p: p.history,
-        prune_store.count_broadcasts,
-        _plain(prune_store.broadcasts_batch),
-    ),
-    Rule(
-        "story signatures",
-        lambda p: p.signatures,
-        prune_store.count_signatures,
-        _plain(prune_store.signatures_batch),
-    ),
+    Rule("digest editions", lambda p: p.history, *_aged(prune_store.EDITIONS)),
+    Rule("broadcasts", lambda p: p.history, *_aged(prune_store.BROADCASTS)),
+    Rule("story signatures", lambda p: p.signatures, *_aged(prune_store.SIGNATURES)),
 )
 
 

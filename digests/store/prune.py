@@ -13,14 +13,13 @@ SOURCE") and topic matches.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Table,
     and_,
     delete,
     exists,
@@ -82,7 +81,9 @@ def _old_outbox(statuses: Collection[str], before: datetime) -> ColumnElement[bo
     )
 
 
-async def count_outbox(session: AsyncSession, statuses: Collection[str], before: datetime) -> int:
+async def count_outbox(
+    session: AsyncSession, before: datetime, *, statuses: Collection[str]
+) -> int:
     """Outbox rows in ``statuses`` created before ``before`` that a prune would delete."""
     found = await session.scalar(
         select(func.count()).select_from(OutboxMessage).where(_old_outbox(statuses, before))
@@ -91,7 +92,7 @@ async def count_outbox(session: AsyncSession, statuses: Collection[str], before:
 
 
 async def outbox_batch(
-    session: AsyncSession, statuses: Collection[str], before: datetime, limit: int
+    session: AsyncSession, before: datetime, limit: int, *, statuses: Collection[str]
 ) -> Batch:
     """Delete up to ``limit`` outbox rows in ``statuses`` created before ``before``.
 
@@ -139,86 +140,49 @@ async def _fold_sent(session: AsyncSession, ids: list[int]) -> None:
     )
 
 
-async def _delete_oldest(
-    session: AsyncSession, table: Table, key: Any, age: Any, where: Any, limit: int
+@dataclass(frozen=True, slots=True)
+class AgedRows:
+    """Rows deleted whole once older than a cutoff: the table's key, the column that dates a
+    row, and what else a row must satisfy to go (e.g. a broadcast must be finished)."""
+
+    key: Any
+    age: Any
+    extra: Callable[[], ColumnElement[bool]] | None = None
+
+    def older_than(self, before: datetime) -> ColumnElement[bool]:
+        """The rows of this kind older than ``before``."""
+        old = self.age < before
+        return old if self.extra is None else and_(old, self.extra())
+
+
+# Story signatures are only read back for the near-duplicate index's window.
+SIGNATURES = AgedRows(ArticleSignature.article_id, ArticleSignature.created_at)
+EDITIONS = AgedRows(DigestEdition.id, DigestEdition.created_at)
+BROADCASTS = AgedRows(Broadcast.id, Broadcast.created_at, lambda: Broadcast.status != "queued")
+
+
+async def count_aged(session: AsyncSession, before: datetime, *, rows: AgedRows) -> int:
+    """How many ``rows`` are older than ``before``."""
+    found = await session.scalar(
+        select(func.count()).select_from(rows.key.table).where(rows.older_than(before))
+    )
+    return int(found or 0)
+
+
+async def delete_aged(
+    session: AsyncSession, before: datetime, limit: int, *, rows: AgedRows
 ) -> Batch:
-    oldest = select(key).where(where).order_by(age).limit(limit).scalar_subquery()
+    """Delete up to ``limit`` of the oldest ``rows`` older than ``before``."""
+    oldest = (
+        select(rows.key).where(rows.older_than(before)).order_by(rows.age).limit(limit)
+    ).scalar_subquery()
     result = await session.execute(
-        delete(table).where(key.in_(oldest)).execution_options(synchronize_session=False)
+        delete(rows.key.table)
+        .where(rows.key.in_(oldest))
+        .execution_options(synchronize_session=False)
     )
     removed = _rowcount(result)
     return Batch(removed, removed == limit)
-
-
-async def _count(session: AsyncSession, table: Any, where: Any) -> int:
-    return int(await session.scalar(select(func.count()).select_from(table).where(where)) or 0)
-
-
-def _old_signatures(before: datetime) -> ColumnElement[bool]:
-    return ArticleSignature.created_at < before
-
-
-async def count_signatures(session: AsyncSession, before: datetime) -> int:
-    """Story signatures stored before ``before``."""
-    return await _count(session, ArticleSignature, _old_signatures(before))
-
-
-async def signatures_batch(session: AsyncSession, before: datetime, limit: int) -> Batch:
-    """Delete up to ``limit`` story signatures stored before ``before`` (outside the window the
-    near-duplicate index is rebuilt from, so nothing reads them)."""
-    table = ArticleSignature.__table__
-    return await _delete_oldest(
-        session,
-        table,  # type: ignore[arg-type]
-        ArticleSignature.article_id,
-        ArticleSignature.created_at,
-        _old_signatures(before),
-        limit,
-    )
-
-
-def _old_editions(before: datetime) -> ColumnElement[bool]:
-    return DigestEdition.created_at < before
-
-
-async def count_editions(session: AsyncSession, before: datetime) -> int:
-    """Digest editions recorded before ``before``."""
-    return await _count(session, DigestEdition, _old_editions(before))
-
-
-async def editions_batch(session: AsyncSession, before: datetime, limit: int) -> Batch:
-    """Delete up to ``limit`` digest editions recorded before ``before``."""
-    table = DigestEdition.__table__
-    return await _delete_oldest(
-        session,
-        table,  # type: ignore[arg-type]
-        DigestEdition.id,
-        DigestEdition.created_at,
-        _old_editions(before),
-        limit,
-    )
-
-
-def _old_broadcasts(before: datetime) -> ColumnElement[bool]:
-    return and_(Broadcast.created_at < before, Broadcast.status != "queued")
-
-
-async def count_broadcasts(session: AsyncSession, before: datetime) -> int:
-    """Finished broadcasts created before ``before``."""
-    return await _count(session, Broadcast, _old_broadcasts(before))
-
-
-async def broadcasts_batch(session: AsyncSession, before: datetime, limit: int) -> Batch:
-    """Delete up to ``limit`` finished broadcasts created before ``before``."""
-    table = Broadcast.__table__
-    return await _delete_oldest(
-        session,
-        table,  # type: ignore[arg-type]
-        Broadcast.id,
-        Broadcast.created_at,
-        _old_broadcasts(before),
-        limit,
-    )
 
 
 async def _text_position(session: AsyncSession) -> tuple[datetime | None, int]:
@@ -246,7 +210,10 @@ def _has_text() -> ColumnElement[bool]:
 async def count_article_texts(session: AsyncSession, before: datetime) -> int:
     """Articles first seen before ``before`` that still have a full text or a lead."""
     after = _after(await _text_position(session))
-    return await _count(session, Article, and_(Article.first_seen_at < before, after, _has_text()))
+    found = await session.scalar(
+        select(func.count()).where(Article.first_seen_at < before, after, _has_text())
+    )
+    return int(found or 0)
 
 
 async def article_texts_batch(
