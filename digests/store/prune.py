@@ -200,7 +200,11 @@ def _after(position: tuple[datetime | None, int]) -> ColumnElement[bool]:
     seen, article_id = position
     if seen is None:
         return Article.id > 0
-    return tuple_(Article.first_seen_at, Article.id) > (seen, article_id)
+    # The plain bound lets the first_seen_at index find the start; the row value orders ties.
+    return and_(
+        Article.first_seen_at >= seen,
+        tuple_(Article.first_seen_at, Article.id) > (seen, article_id),
+    )
 
 
 def _has_text() -> ColumnElement[bool]:

@@ -335,3 +335,22 @@ async def test_a_new_sqlite_database_gives_pruned_space_back(tmp_path) -> None: 
         assert after.total_bytes < full.total_bytes - 600_000  # 300 rows of ~2.8 kB each
     finally:
         await db.close()
+
+
+async def test_article_texts_with_one_timestamp_are_walked_in_small_batches(db: Database) -> None:
+    async with db.transaction() as session:
+        session.add_all(
+            [
+                Source(
+                    id=s, url=f"https://{s}.example/", name="S", fetch_interval=900, created_at=NOW
+                )
+                for s in (1, 2)
+            ]
+        )
+        await session.flush()
+        session.add_all([_article(n, 100 * DAY) for n in range(1, 24)])  # all seen at once
+    report = await retention.prune(db, RetentionPolicy(batch_rows=5), now=NOW, pause=0)
+    assert report.removed["article texts and leads"] == 23
+    assert report.batches >= 5
+    async with db.transaction() as session:
+        assert not [t for t in await session.scalars(select(Article.text)) if t]
