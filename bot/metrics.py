@@ -3,8 +3,9 @@
 Counters and histograms are fed by the domain through :class:`~digests.telemetry.Telemetry`.
 The outbox depth and the age of its oldest due row are read from the database when scraped:
 one range scan of the queue index, cached for ``cache_seconds`` so frequent scrapes (or several
-scrapers) cost one query at most that often. Each process has its own registry, so tests and
-several bots in one process never share counts.
+scrapers) cost one query at most that often. The database size and rows per main table count
+whole tables, so they are read at most every ``sizes_seconds`` (5 minutes by default). Each
+process has its own registry, so tests and several bots in one process never share counts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from digests.db import Database
+from digests.stats import DatabaseSizes, table_sizes
 from digests.store import outbox, state
 from digests.timeutil import utcnow
 
@@ -70,6 +72,16 @@ class _Gauges(Collector):
             recorded.add_metric([], snapshot.possible_duplicates)
         yield from (depth, age, recorded)
 
+        if m.sizes is not None:
+            size = GaugeMetricFamily("newsbot_database_bytes", "Bytes the database takes on disk")
+            size.add_metric([], m.sizes.total_bytes)
+            rows = GaugeMetricFamily(
+                "newsbot_table_rows", "Rows in each main table", labels=["table"]
+            )
+            for table, count in m.sizes.rows:
+                rows.add_metric([table], count)
+            yield from (size, rows)
+
         holder = m.lease_holder()
         held = GaugeMetricFamily(
             "newsbot_sender_lease_held", "1 when this process is the active sender"
@@ -101,6 +113,7 @@ class Metrics:
         *,
         identity: str,
         cache_seconds: float = 5.0,
+        sizes_seconds: float = 300.0,
         lease_holder: Callable[[], str | None] = lambda: None,
         roles: Callable[[], dict[str, bool]] = dict,
     ) -> None:
@@ -109,8 +122,11 @@ class Metrics:
         self.lease_holder = lease_holder
         self.roles = roles
         self.snapshot: OutboxSnapshot | None = None
+        self.sizes: DatabaseSizes | None = None
         self._db = db
         self._cache_seconds = cache_seconds
+        self._sizes_seconds = sizes_seconds
+        self._sizes_taken = 0.0
         self._refreshing: asyncio.Lock | None = None
         r = self.registry
         self._sends = Counter(
@@ -189,6 +205,10 @@ class Metrics:
             async with self._db.transaction() as session:
                 lanes = await outbox.depth(session, now)
                 duplicates = await state.get_value(session, state.POSSIBLE_DUPLICATES)
+                stale = time.monotonic() - self._sizes_taken >= self._sizes_seconds
+                if self.sizes is None or stale:
+                    self.sizes = await table_sizes(session)
+                    self._sizes_taken = time.monotonic()
             dues = [d.oldest_due for d in lanes if d.oldest_due is not None]
             self.snapshot = OutboxSnapshot(
                 taken=time.monotonic(),

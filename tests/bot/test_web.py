@@ -102,6 +102,25 @@ async def test_metrics_show_the_outbox_depth_and_the_oldest_due_row(db: Database
     assert samples[("newsbot_outbox_depth", (("lane", "digest"),))] == 3
 
 
+async def test_metrics_show_the_database_size_and_rows_per_table(db: Database) -> None:
+    from bot.metrics import Metrics
+
+    async with db.transaction() as session:
+        drafts = [OutboxDraft(f"d-{i}", 100 + i, Lane.DIGEST, "x") for i in range(3)]
+        await outbox.enqueue(session, drafts, utcnow())
+    metrics = Metrics(db, identity="test:1", cache_seconds=0)
+    samples = _samples((await metrics.exposition()).decode())
+    assert samples[("newsbot_database_bytes", ())] > 10_000
+    assert samples[("newsbot_table_rows", (("table", "outbox"),))] == 3
+    assert samples[("newsbot_table_rows", (("table", "articles"),))] == 0
+    # Counting whole tables is kept for minutes, not re-read at every scrape.
+    async with db.transaction() as session:
+        await outbox.enqueue(session, [OutboxDraft("d-9", 9, Lane.DIGEST, "z")], utcnow())
+    samples = _samples((await metrics.exposition()).decode())
+    assert samples[("newsbot_table_rows", (("table", "outbox"),))] == 3
+    assert samples[("newsbot_outbox_depth", (("lane", "digest"),))] == 4
+
+
 async def test_not_ready_when_the_bot_api_does_not_answer(db: Database) -> None:
     async with BotApiServer() as server:
         bot = telegram.Bot(server.token, base_url=server.api_url)
