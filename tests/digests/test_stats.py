@@ -9,6 +9,7 @@ import pytest
 from digests import stats
 from digests.db import Database
 from digests.models import Article, Broadcast, Chat, OutboxMessage, Source, Subscription, Topic
+from digests.render import Renderer
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 TODAY = datetime(2026, 11, 24, tzinfo=UTC)
@@ -213,6 +214,9 @@ async def test_sizes_count_rows_per_table_and_the_database_bytes(db: Database) -
     assert found.sizes.total_bytes > 100_000
     view = stats.stats_view(found)
     assert view["db_rows"].startswith("outbox 12 · articles 4 · article_topics 0")
+    arabic = Renderer().render("stats", lang="ar", **view)
+    assert f"قاعدة البيانات: {view['db_size']}" in arabic
+    assert "الصفوف: outbox 12 · articles 4" in arabic
 
 
 @pytest.mark.parametrize(
