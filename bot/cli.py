@@ -412,30 +412,55 @@ def topics_remove(name: str) -> None:
 @main.command()
 @click.option("--forever", is_flag=True, help="Keep sending new messages until SIGTERM/SIGINT.")
 def deliver(forever: bool) -> None:
-    """Send the queued messages under Telegram's limits; by default stop when none is left."""
+    """Send the queued messages under Telegram's limits; by default stop when none is left.
+
+    Only one process sends at a time. Beside a running sender this says so and exits; with
+    --forever on PostgreSQL it stands by instead and takes over if that sender stops.
+    """
     import signal
 
     from bot.logs import setup_logging
     from bot.sender import open_sender
     from digests.delivery import Delivery, batch_for
+    from digests.leases import SENDER, Lease, Owner, serve_role
     from digests.pacing import Pacer
 
     async def work(settings: Settings, db: Database) -> None:
         setup_logging(settings.log_level, [settings.token])
+        owner = Owner.this_process(settings.instance_name)
+        lease = Lease(db, SENDER, owner, ttl=settings.lease_ttl)
+        if not await lease.try_take():
+            if not forever:
+                click.echo(f"a sender is running ({lease.holder}); it sends the queued messages")
+                return
+            if db.dialect != "postgresql":
+                raise ConfigError(
+                    f"several processes need PostgreSQL: a sender already runs on this SQLite "
+                    f"database ({lease.holder})"
+                )
+            click.echo(f"a sender is running ({lease.holder}); standing by to take over")
+            sys.stdout.flush()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
         batch = batch_for(settings.send_rate)
         async with open_sender(settings, connections=80) as sender:
-            delivery = Delivery(db, sender, Pacer(settings.send_rate), batch=batch)
-            # Printed at once: a test or operator may kill this process at any moment.
-            click.echo(f"possible duplicates: {await delivery.recover()}")
-            sys.stdout.flush()
-            if forever:
-                stop = asyncio.Event()
-                loop = asyncio.get_running_loop()
-                for signum in (signal.SIGTERM, signal.SIGINT):
-                    loop.add_signal_handler(signum, stop.set)
-                await delivery.run(stop)
-            else:
-                await delivery.drain_once()
+            delivery = Delivery(
+                db, sender, Pacer(settings.send_rate), batch=batch, owner=str(owner)
+            )
+
+            async def send(quit_role: asyncio.Event) -> None:
+                # Printed at once: a test or operator may kill this process at any moment.
+                click.echo(f"possible duplicates: {await delivery.recover()}")
+                sys.stdout.flush()
+                if forever:
+                    await delivery.run(quit_role)
+                else:
+                    await delivery.drain_once(quit_role)
+                    stop.set()
+
+            await serve_role(lease, stop, send)
         s = delivery.stats
         click.echo(
             f"sent {s.sent}, failed {s.failed}, dropped {s.dropped}, retried {s.retried}, "
@@ -544,17 +569,28 @@ def broadcast(
 
 
 async def _deliver_while(settings: Settings, db: Database, watch: Callable[[], Awaitable[T]]) -> T:
-    """Run an outbox sender in this process while ``watch`` runs; stop it after."""
+    """Send from this process while ``watch`` runs, unless another process is the sender
+    (then only watch: a second sender would send the same rows twice)."""
     from bot.sender import open_sender
     from digests.delivery import Delivery, batch_for
+    from digests.leases import SENDER, Lease, Owner, serve_role
     from digests.pacing import Pacer
 
+    owner = Owner.this_process(settings.instance_name)
+    lease = Lease(db, SENDER, owner, ttl=settings.lease_ttl)
+    if not await lease.try_take():
+        click.echo(f"a sender is running ({lease.holder}); it sends the broadcast", err=True)
+        return await watch()
     async with open_sender(settings, connections=80) as sender:
         delivery = Delivery(
-            db, sender, Pacer(settings.send_rate), batch=batch_for(settings.send_rate)
+            db,
+            sender,
+            Pacer(settings.send_rate),
+            batch=batch_for(settings.send_rate),
+            owner=str(owner),
         )
         stop = asyncio.Event()
-        sending = asyncio.create_task(delivery.run(stop))
+        sending = asyncio.create_task(serve_role(lease, stop, delivery.run))
         try:
             return await watch()
         finally:

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from digests.delivery import Delivery
+from digests.leases import Lease, serve_role
 from digests.scheduler import NewsScheduler
 
 log = logging.getLogger(__name__)
@@ -41,21 +42,25 @@ class Role(Protocol):
 
 
 class SenderRole:
-    """Drains the outbox with one :class:`~digests.delivery.Delivery`."""
+    """Drains the outbox with one :class:`~digests.delivery.Delivery` while this process holds
+    the sender lease; stands by (and takes over when the holder dies) otherwise."""
 
     name = "sender"
 
-    def __init__(self, delivery: Delivery) -> None:
+    def __init__(self, delivery: Delivery, lease: Lease) -> None:
         self.delivery = delivery
+        self.lease = lease
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     @property
     def active(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._task is not None and not self._task.done() and self.lease.held
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self.delivery.run(self._stop), name="delivery")
+        self._task = asyncio.create_task(
+            serve_role(self.lease, self._stop, self.delivery.run), name="delivery"
+        )
 
     async def stop(self) -> None:
         self._stop.set()

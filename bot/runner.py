@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import socket
 
 from telegram.ext import Application
 
@@ -33,8 +31,10 @@ from digests.db import Database
 from digests.delivery import Delivery, batch_for
 from digests.errors import ConfigError
 from digests.ingest import make_fetcher
+from digests.leases import SENDER, Lease, Owner
 from digests.pacing import Pacer
 from digests.render import Renderer
+from digests.roles import Roles
 from digests.scheduler import NewsScheduler
 from digests.settings import Settings
 from digests.sources.fetch import Fetcher
@@ -69,36 +69,52 @@ async def _check_schema(db: Database) -> None:
         )
 
 
+async def _check_alone_on_sqlite(db: Database, owner: Owner, settings: Settings) -> None:
+    """On SQLite only one process may send and tick: refuse to be a second one."""
+    if db.dialect != "sqlite":
+        return
+    found = await Lease(db, SENDER, owner, ttl=settings.lease_ttl).who_holds()
+    if found is not None:
+        raise ConfigError(
+            f"several processes need PostgreSQL: newsbot already runs on this SQLite database "
+            f"({found}); stop it, or set DATABASE_URL to a PostgreSQL database"
+        )
+
+
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the bot in the running event loop until ``stop`` is set."""
     await wait_for_database(settings.database_url, give_up_after=settings.startup_timeout)
     db = Database(settings.database_url)
     fetcher = make_fetcher(settings)
+    owner = Owner.this_process(settings.instance_name)
     try:
         await _check_schema(db)
-        await _run_roles(settings, db, fetcher, stop)
+        await _check_alone_on_sqlite(db, owner, settings)
+        await _run_roles(settings, db, fetcher, stop, owner)
     finally:
         await fetcher.close()
         await db.close()
 
 
 async def _run_roles(
-    settings: Settings, db: Database, fetcher: Fetcher, stop: asyncio.Event
+    settings: Settings, db: Database, fetcher: Fetcher, stop: asyncio.Event, owner: Owner
 ) -> None:
-    identity = f"{socket.gethostname()}:{os.getpid()}"
+    identity = str(owner)
+    sender_lease = Lease(db, SENDER, owner, ttl=settings.lease_ttl)
     renderer = Renderer()
-    services = Services(settings=settings, db=db, renderer=renderer)
+    services = Services(
+        settings=settings, db=db, renderer=renderer, roles=Roles(sender=sender_lease)
+    )
     application = build_application(services)
     roles: list[Role] = []
 
     def role_states() -> dict[str, bool]:
         return {role.name: role.active for role in roles}
 
-    sender: SenderRole | None = None
     metrics = Metrics(
         db,
         identity=identity,
-        lease_holder=lambda: identity if sender is not None and sender.active else None,
+        lease_holder=lambda: sender_lease.holder_now,
         roles=role_states,
     )
     application.on_handled = metrics.update_handled  # type: ignore[attr-defined]
@@ -118,9 +134,10 @@ async def _run_roles(
             Pacer(settings.send_rate),
             batch=batch_for(settings.send_rate),
             telemetry=metrics,
+            owner=identity,
         )
         services.delivery = delivery
-        sender = SenderRole(delivery)
+        sender = SenderRole(delivery, sender_lease)
         scheduler = NewsScheduler(
             db, settings, fetcher, renderer, notify=services.notify_sender, telemetry=metrics
         )

@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from digests.db import Database
 from digests.delivery import Delivery
 from digests.render import Renderer
+from digests.roles import Roles
 from digests.settings import Settings
 from digests.types import ChatKind, ChatRef
 
@@ -26,6 +27,8 @@ class Services:
     renderer: Renderer
     # The outbox sender; replies take their slot from its pacer. None: replies go unpaced.
     delivery: Delivery | None = None
+    # The single roles (sender, poller) this process competes for and whether it holds them.
+    roles: Roles | None = None
 
     def notify_sender(self) -> None:
         """Wake the sender after queuing messages (it also polls about once a second)."""

@@ -6,7 +6,9 @@ small in-memory queue ordered by (lane, not_before, id), starts each send when t
 each row in batched transactions. Why it is shaped so:
 
 * Crash safety. A row is written before it is sent and marked after; a process killed in
-  between leaves it in ``sending``. At start such rows are put back and counted in
+  between leaves it in ``sending``, claimed in its name (``owner``). One process sends at a
+  time (it holds the sender lease, ``digests/leases.py``); when it starts, it puts back the
+  rows other owners left in ``sending`` (never its own) and counts them in
   ``stats.possible_duplicates``: Telegram has no idempotency key, so each may arrive twice,
   and no other row can.
 * Order. A chat has at most one send in flight or in back-off, so a digest's parts arrive in
@@ -145,7 +147,7 @@ class Delivery:
         flush_interval: float = 0.1,
         hold_limit: float = 2.0,
         arrival_margin: float = 0.02,
-        reclaim_after: float = 0.0,
+        owner: str | None = None,
         rng: random.Random | None = None,
         telemetry: Telemetry = NO_TELEMETRY,
     ) -> None:
@@ -165,7 +167,7 @@ class Delivery:
         self._flush_interval = flush_interval
         self._hold_limit = hold_limit
         self._dilation = 1.0 + max(0.0, arrival_margin)
-        self._reclaim_after = reclaim_after
+        self._owner = owner
         self._rng = rng or random.Random()
         self.stats = DeliveryStats()
 
@@ -219,9 +221,10 @@ class Delivery:
         finally:
             waiter.cancel()
 
-    async def drain_once(self) -> DeliveryStats:
-        """Send until no row is pending (retries and rate limits waited out); return the stats."""
-        await self._serve(asyncio.Event(), until_idle=True)
+    async def drain_once(self, stop: asyncio.Event | None = None) -> DeliveryStats:
+        """Send until no row is pending (retries and rate limits waited out) or ``stop`` is set;
+        return the stats."""
+        await self._serve(stop or asyncio.Event(), until_idle=True)
         return self.stats
 
     async def acquire_direct(self, chat_id: int, group_like: bool | None = None) -> None:
@@ -482,9 +485,7 @@ class Delivery:
         """Put back rows a dead sender left in flight, and honour a persisted flood wait."""
         now = self._wall()
         async with self._db.transaction() as session:
-            released = await store.release_in_flight(
-                session, claimed_before=now - timedelta(seconds=self._reclaim_after)
-            )
+            released = await store.release_in_flight(session, keep_owner=self._owner)
             if released:
                 await state.add_to_count(session, state.POSSIBLE_DUPLICATES, released, now)
             flood_until = await state.get_instant(session, state.FLOOD_WAIT_UNTIL)
@@ -529,7 +530,9 @@ class Delivery:
         flushes = self._flushes
         try:
             async with self._db.transaction() as session:
-                claimed = await store.claim(session, self._wall(), limit, below_lane=below)
+                claimed = await store.claim(
+                    session, self._wall(), limit, below_lane=below, owner=self._owner
+                )
                 nothing = (
                     not claimed and below is None and await store.next_pending_at(session) is None
                 )
@@ -559,7 +562,7 @@ class Delivery:
             async with self._db.transaction() as session:
                 for old, new in writes.moves:
                     await chat_moves.move_chat(session, old, new, now)
-                await store.record(session, writes.marks)
+                await store.record(session, writes.marks, owner=self._owner)
                 for chat_id, until in writes.holds.items():
                     await store.defer_chat(session, chat_id, until)
                 for chat_id, reason in writes.gone.items():
@@ -633,3 +636,4 @@ class Delivery:
             if not self._writes:
                 break
             self._start_flush(force=True)
+        self._started = False  # the next run (this process took the role again) recovers first

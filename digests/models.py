@@ -143,6 +143,9 @@ class Source(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # When the source is next due; NULL means now. A worker that claims it moves this forward
+    # first, so several workers never fetch the same source in one interval.
+    next_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -213,6 +216,9 @@ class OutboxMessage(Base):
     # Indexed so pruning finds old rows without reading the queue.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The sender (a lease owner) that claimed the row: at takeover only other owners' rows
+    # left in ``sending`` are put back.
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(512), nullable=True)
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -251,6 +257,21 @@ class RuntimeState(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Lease(Base):
+    """A role only one process may hold at a time (the sender, the poller), until it expires.
+
+    The owner renews ``expires_at`` every few seconds; a standby takes the row over once it
+    has expired (or its owner is known dead), so a killed owner is replaced within a TTL.
+    """
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Story(Base):

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     article_text_retention_days: int = Field(default=90, ge=0)
     history_retention_days: int = Field(default=30, ge=0)
     prune_batch_rows: int = Field(default=500, ge=10, le=100_000)
+    # How this process is named in the leases it holds (default: the host name).
+    instance_name: str | None = Field(default=None, max_length=64)
+    # Seconds a sender or poller lease lasts unless renewed; a standby takes over within
+    # about 1.2 × this after the holder dies.
+    lease_ttl: float = Field(default=10.0, ge=2, le=300)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

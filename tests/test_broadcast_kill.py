@@ -13,9 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select
@@ -28,25 +26,12 @@ from digests.store import topics as topic_store
 from digests.store.outbox import Status
 from digests.timeutil import utcnow
 from tests.support.botapi import BotApiServer
+from tests.support.processes import newsbot_env, run_newsbot, spawn_newsbot
 
-ROOT = Path(__file__).resolve().parent.parent
 CHATS = 2000
 FIRST = 500_000
 KILLS = 3
 TEXT = "<b>Breaking:</b> the dam held"
-
-
-async def _newsbot(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
 
 
 def _reported(line: bytes) -> int:
@@ -88,22 +73,15 @@ async def test_a_broadcast_reaches_every_chat_once_though_its_sender_is_killed(
     rng = random.Random(os.environ.get("KILL_SEED", "broadcast"))
     await _add_chats(db)
     async with BotApiServer() as server:
-        env = {
-            **os.environ,
-            "BOT_TOKEN": server.token,
-            "BOT_API_URL": server.base_url,
-            "DATABASE_URL": db.url,
-            "SEND_RATE": "400",
-            "LOG_LEVEL": "WARNING",
-        }
-        follower = await _newsbot(env, "broadcast", "--text", TEXT, "--yes", "--stall", "30")
+        env = newsbot_env(server.token, server.base_url, db.url, SEND_RATE="400")
+        follower = await spawn_newsbot(env, "broadcast", "--text", TEXT, "--yes", "--stall", "30")
         queued = await _line_starting(follower, "broadcast #")
         assert queued.strip() == f"broadcast #1 queued for {CHATS} chats"
 
         printed = 0
         progress = []
         for _kill in range(KILLS):
-            sender = await _newsbot(env, "deliver", "--forever")
+            sender = await spawn_newsbot(env, "deliver", "--forever")
             assert sender.stdout is not None
             printed += _reported(await asyncio.wait_for(sender.stdout.readline(), 20))
             await asyncio.sleep(rng.uniform(0.3, 1.0))  # while it sends
@@ -111,7 +89,7 @@ async def test_a_broadcast_reaches_every_chat_once_though_its_sender_is_killed(
             await sender.wait()
             progress.append(len(server.calls_of("sendMessage")))
 
-        sender = await _newsbot(env, "deliver")
+        sender = await spawn_newsbot(env, "deliver")
         out, _ = await asyncio.wait_for(sender.communicate(), 40)
         assert sender.returncode == 0, out
         printed += _reported(out.splitlines()[0])
@@ -156,21 +134,7 @@ async def _topic_with_followers(db: Database) -> None:
 
 
 async def _run_cli(env: dict[str, str], *args: str, answer: bytes = b"") -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "broadcast",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(answer), 40)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return await run_newsbot(env, "broadcast", *args, answer=answer, within=40)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the kill test does both
@@ -179,13 +143,7 @@ async def test_the_command_line_previews_asks_and_sends_to_a_topics_followers(
 ) -> None:
     await _topic_with_followers(db)
     async with BotApiServer() as server:
-        env = {
-            **os.environ,
-            "BOT_TOKEN": server.token,
-            "BOT_API_URL": server.base_url,
-            "DATABASE_URL": db.url,
-            "LOG_LEVEL": "WARNING",
-        }
+        env = newsbot_env(server.token, server.base_url, db.url)
         malformed, aborted, stalled = await asyncio.gather(  # at once: it takes a while
             _run_cli(env, "--text", "<b>Flood", "--yes"),
             _run_cli(env, "--text", TEXT, "--topic", "floods", answer=b"n\n"),

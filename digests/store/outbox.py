@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, select, type_coerce, update
+from sqlalchemy import Table, bindparam, case, func, or_, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -133,14 +133,20 @@ _OUTCOME_LIMIT = 512
 
 
 async def claim(
-    session: AsyncSession, now: datetime, limit: int, *, below_lane: int | None = None
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    *,
+    below_lane: int | None = None,
+    owner: str | None = None,
 ) -> list[QueuedMessage]:
     """Move up to ``limit`` due rows from pending to sending and return them in send order.
 
     Send order is (lane, not_before, id). On PostgreSQL the rows are locked with ``FOR UPDATE
     SKIP LOCKED``, so two senders claiming at once never get the same row; SQLite allows one
     writer at a time anyway. ``below_lane`` claims only lanes better than it (a top-up that
-    must not pull in more of what is already queued in memory).
+    must not pull in more of what is already queued in memory). ``owner`` names the sender
+    in the rows, so a later sender knows whose claims it finds.
     """
     due = select(OutboxMessage.id).where(
         OutboxMessage.status == Status.PENDING, OutboxMessage.not_before <= now
@@ -158,7 +164,7 @@ async def claim(
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
-        .values(status=Status.SENDING.value, claimed_at=now)
+        .values(status=Status.SENDING.value, claimed_at=now, claimed_by=owner)
         .returning(*_COLUMNS)
         .execution_options(synchronize_session=False)
     )
@@ -179,8 +185,12 @@ async def claim(
     return claimed
 
 
-async def record(session: AsyncSession, marks: Sequence[Mark]) -> None:
-    """Store what became of claimed rows, in one round trip per batch."""
+async def record(session: AsyncSession, marks: Sequence[Mark], *, owner: str | None = None) -> None:
+    """Store what became of claimed rows, in one round trip per batch.
+
+    With ``owner``, only rows still claimed by it change: a sender that lost its role cannot
+    put back a row its successor has claimed again.
+    """
     if not marks:
         return
     rows = [
@@ -198,37 +208,36 @@ async def record(session: AsyncSession, marks: Sequence[Mark]) -> None:
     # A Core executemany: the ORM's bulk update by primary key measured ~90 ms per 100 rows
     # of Python work on the event loop, which stalled sending.
     table = cast(Table, OutboxMessage.__table__)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values(
-            status=bindparam("new_status"),
-            attempts=bindparam("new_attempts"),
-            outcome=bindparam("new_outcome"),
-            not_before=bindparam("new_not_before"),
-            sent_at=bindparam("new_sent_at"),
-            message_id=bindparam("new_message_id"),
-        )
+    statement = update(table).where(table.c.id == bindparam("row_id"))
+    if owner is not None:
+        statement = statement.where(table.c.claimed_by == owner)
+    statement = statement.values(
+        status=bindparam("new_status"),
+        attempts=bindparam("new_attempts"),
+        outcome=bindparam("new_outcome"),
+        not_before=bindparam("new_not_before"),
+        sent_at=bindparam("new_sent_at"),
+        message_id=bindparam("new_message_id"),
     )
     connection = await session.connection()
     for start in range(0, len(rows), _BATCH):
         await connection.execute(statement, rows[start : start + _BATCH])
 
 
-async def release_in_flight(session: AsyncSession, *, claimed_before: datetime) -> int:
-    """Put rows left in sending (claimed before ``claimed_before``) back to pending.
+async def release_in_flight(session: AsyncSession, *, keep_owner: str | None = None) -> int:
+    """Put rows left in sending by other senders back to pending; ``keep_owner``'s stay.
 
-    Run by a sender at start: such rows were claimed by a process that died, so each may or
-    may not have reached Telegram. Returns how many: each is a possible duplicate.
+    Run by a sender when it takes the sender role: only one process holds it, so rows
+    another owner left in sending were claimed by a process that died or lost the role, and
+    each may or may not have reached Telegram. Returns how many: each is a possible duplicate.
     """
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.status == Status.SENDING,
-            OutboxMessage.claimed_at < claimed_before,
+    statement = update(OutboxMessage).where(OutboxMessage.status == Status.SENDING)
+    if keep_owner is not None:
+        statement = statement.where(
+            or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by != keep_owner)
         )
-        .values(status=Status.PENDING.value)
-        .execution_options(synchronize_session=False)
+    result = await session.execute(
+        statement.values(status=Status.PENDING.value).execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
