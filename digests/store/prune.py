@@ -74,9 +74,12 @@ def _not_in_running_broadcast() -> ColumnElement[bool]:
 
 
 def _old_outbox(statuses: Collection[str], before: datetime) -> ColumnElement[bool]:
+    # ``status || ''`` keeps the planner off the queue index: SQLite otherwise picks it for
+    # ``status IN (...)`` and sorts a week of sent rows on every batch (6 s a batch at 100k
+    # chats); through the created_at index a batch reads only the old rows it deletes.
     return and_(
         OutboxMessage.created_at < before,
-        OutboxMessage.status.in_(list(statuses)),
+        (OutboxMessage.status + "").in_(list(statuses)),
         _not_in_running_broadcast(),
     )
 
