@@ -58,6 +58,11 @@ class SenderRole:
         return self._task is not None and not self._task.done() and self.lease.held
 
     async def start(self) -> None:
+        # A first try here, so a process that is to send is the sender before it receives.
+        try:
+            await self.lease.try_take()
+        except Exception as exc:
+            log.warning("sender: could not reach the database to take the role (%s)", exc)
         self._task = asyncio.create_task(
             serve_role(self.lease, self._stop, self.delivery.run), name="delivery"
         )
