@@ -419,14 +419,14 @@ def deliver(forever: bool) -> None:
     """
     import signal
 
-    from bot.logs import setup_logging
+    from bot.logs import secrets_of, setup_logging
     from bot.sender import open_sender
     from digests.delivery import Delivery, batch_for
     from digests.leases import SENDER, Lease, Owner, serve_role
     from digests.pacing import Pacer
 
     async def work(settings: Settings, db: Database) -> None:
-        setup_logging(settings.log_level, [settings.token])
+        setup_logging(settings.log_level, secrets_of(settings), settings.log_format)
         owner = Owner.this_process(settings.instance_name)
         lease = Lease(db, SENDER, owner, ttl=settings.lease_ttl)
         if not await lease.try_take():

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Bot
@@ -69,6 +69,7 @@ class Readiness:
     bot_api: BotApiWatch
     roles: Callable[[], dict[str, bool]]
     timeout: float = 5.0
+    head: str | None = field(default_factory=migrate.head_revision)  # read the scripts once
 
     async def check(self) -> tuple[bool, dict[str, Any]]:
         """(ready, report): ready when the database answers at head and the Bot API answers."""
@@ -77,7 +78,7 @@ class Readiness:
         try:
             async with asyncio.timeout(self.timeout):
                 found = await migrate.current_revision(self.db.engine)
-            head = migrate.head_revision()
+            head = self.head
             report["database"] = "ok"
             report["schema"] = "ok" if found == head else f"at {found}, code needs {head}"
             ready = found == head

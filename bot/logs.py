@@ -193,8 +193,9 @@ def setup_logging(level: str, secrets: list[str], log_format: str = "text") -> N
     inner: logging.Formatter
     if log_format == "json":
         inner = JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            "%(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",  # ISO 8601 in UTC, e.g. 2026-11-30T05:09:50.418000+00:00
         )
     else:
         inner = logging.Formatter(_TEXT_FORMAT)
