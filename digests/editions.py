@@ -29,6 +29,7 @@ from digests.render import Renderer, localized_age, localized_date, safe_link
 from digests.schedule import DigestSchedule, due_slot, next_slot, period_key
 from digests.split import split_digest
 from digests.store import editions as store
+from digests.store import state
 from digests.store.headlines import ALSO_SHOWN
 from digests.store.outbox import Lane, OutboxDraft, enqueue
 from digests.store.stories import StoryFacts, story_facts
@@ -124,6 +125,10 @@ async def run_tick(
     total = TickReport()
     while True:
         async with db.transaction() as session:
+            # Written first, so ticks in several processes take turns batch by batch (a row
+            # lock on PostgreSQL, the write lock on SQLite) and each sees the chats the other
+            # has just rescheduled: no chat is queued twice and no insert collides.
+            await state.set_instant(session, state.LAST_TICK_AT, now, now)
             chats = await store.due_chats(session, now, batch_size)
             if not chats:
                 break

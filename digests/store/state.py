@@ -21,6 +21,9 @@ FLOOD_WAIT_UNTIL = "telegram.flood_wait_until"
 # Messages found in flight after a crash and sent again, since the database was made: each
 # may have reached its chat twice. Counted in the transaction that puts them back.
 POSSIBLE_DUPLICATES = "delivery.possible_duplicates"
+# The moment the last digest tick was run for; every tick batch writes it first (see
+# digests.editions.run_tick: the write is what makes ticks in several processes take turns).
+LAST_TICK_AT = "digests.last_tick_at"
 # When a process last took its turn to prune old rows (digests.retention).
 PRUNE_TURN = "retention.prune_started_at"
 

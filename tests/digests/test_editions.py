@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -466,3 +467,24 @@ async def test_moving_the_time_later_on_the_same_day_sends_no_second_digest(
     assert chat.next_digest_at == day + timedelta(days=1, hours=12)
     await tick(db, day + timedelta(days=1, hours=12))
     assert "Evening news" in shown((await outbox(db))[1])  # kept for the next day's digest
+
+
+async def test_ticks_in_several_processes_at_once_queue_each_digest_once(db: Database) -> None:
+    (syria,) = await add_topics(db, "Syria")
+    day = local(BAGHDAD, 2026, 11, 24, 8, 0)
+    for chat_id in range(1, 41):
+        await add_chat(db, chat_id, created=day - timedelta(days=2), topics=[syria])
+    await add_article(db, "Syria story", day - timedelta(hours=2), {syria: 3})
+    await tick(db, day - timedelta(hours=1))
+    # Each "process" has its own connection pool, as separate `newsbot run`s would.
+    others = [Database(db.url) for _ in range(3)]
+    try:
+        reports = await asyncio.gather(
+            tick(db, day, batch_size=4), *(tick(other, day, batch_size=4) for other in others)
+        )
+    finally:
+        for other in others:
+            await other.close()
+    assert sum(r.queued for r in reports) == 40
+    assert sorted(m.chat_id for m in await outbox(db)) == list(range(1, 41))
+    assert len(await editions(db)) == 40
