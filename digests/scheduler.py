@@ -1,14 +1,17 @@
-"""Wires APScheduler ticks to the use cases: a fetch job per source and the digest tick.
+"""Wires APScheduler ticks to the use cases: fetching due sources and the digest tick.
 
-One scheduler per process (APScheduler 3 does not share job stores between processes).
-Source jobs are rebuilt from the database every minute, so sources added or paused from the
-command line or another process are picked up without a restart. The digest tick runs once
-a minute and finds the chats due in one query; there is no job per chat. Old rows are
+One scheduler per process (APScheduler 3 does not share job stores between processes): it is
+each process's clock, while the schedule lives in the database. Every few seconds a process
+claims the sources whose ``next_fetch_at`` has come (``FOR UPDATE SKIP LOCKED``), so several
+processes share the sources and none is fetched twice in an interval; sources added, paused
+or resumed from the command line or another process are seen at the next look. The digest
+tick runs once a minute and finds the chats due in one query; there is no job per chat. Old rows are
 pruned every hour (by one process per hour when several share the database).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -26,21 +29,23 @@ from digests.render import Renderer
 from digests.retention import PRUNE_EVERY, RetentionPolicy, scheduled_prune
 from digests.settings import Settings
 from digests.sources.fetch import Fetcher
-from digests.store.sources import active_schedules
+from digests.store.sources import ClaimedSource, claim_due, schedule_next
 from digests.telemetry import NO_TELEMETRY, Telemetry
 from digests.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-SYNC_EVERY = 60
+FETCH_CHECK_EVERY = 5
+# How long a claimed source is left to its worker (at most its interval): a worker killed
+# mid-fetch leaves the source to the others after this.
+CLAIM_HOLD = timedelta(minutes=10)
 # The first prune waits a little after start, so it does not compete with the catch-up tick.
 PRUNE_DELAY = timedelta(minutes=5)
-_SOURCE_JOB = "source:"
 
 
 class NewsScheduler:
-    """Fetches every source on its own interval (with jitter, so hosts are not hit in step)
-    and queues digests every minute."""
+    """Fetches the sources due (each on its own interval, with jitter, so hosts are not hit
+    in step), queues digests every minute and prunes every hour."""
 
     def __init__(
         self,
@@ -50,6 +55,7 @@ class NewsScheduler:
         renderer: Renderer | None = None,
         notify: Callable[[], None] | None = None,
         telemetry: Telemetry = NO_TELEMETRY,
+        parallel_fetches: int = 16,
     ) -> None:
         self._db = db
         self._telemetry = telemetry
@@ -63,15 +69,15 @@ class NewsScheduler:
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
-        self._intervals: dict[int, int] = {}
+        self._parallel = parallel_fetches
 
     def start(self) -> None:
         """Start ticking; the first sync runs at once. Call from inside the running loop."""
         now = datetime.now(UTC)
         self._scheduler.add_job(
-            self.sync_sources,
-            IntervalTrigger(seconds=SYNC_EVERY),
-            id="sync-sources",
+            self.fetch_due,
+            IntervalTrigger(seconds=FETCH_CHECK_EVERY),
+            id="fetch-due",
             next_run_time=now,
         )
         if self._renderer is not None:
@@ -117,40 +123,37 @@ class NewsScheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
-    async def sync_sources(self) -> None:
-        """Add, reschedule or drop per-source jobs to match the sources table."""
-        now = utcnow()
-        async with self._db.transaction() as session:
-            wanted = {s.id: s for s in await active_schedules(session)}
-        for source_id in list(self._intervals):
-            if source_id not in wanted:
-                self._scheduler.remove_job(f"{_SOURCE_JOB}{source_id}")
-                del self._intervals[source_id]
-        for source_id, source in wanted.items():
-            if self._intervals.get(source_id) == source.fetch_interval:
-                continue
-            interval = source.fetch_interval
-            due = (
-                (source.last_fetch_at + timedelta(seconds=interval))
-                if source.last_fetch_at
-                else now
-            )
-            first = max(due, now) + timedelta(seconds=random.uniform(0, min(30, interval / 10)))
-            self._scheduler.add_job(
-                self._fetch,
-                IntervalTrigger(seconds=interval, jitter=min(60, interval // 10)),
-                args=[source_id],
-                id=f"{_SOURCE_JOB}{source_id}",
-                next_run_time=first,
-                replace_existing=True,
-            )
-            self._intervals[source_id] = interval
+    async def fetch_due(self) -> int:
+        """Claim the sources due now and fetch them, a batch at a time, until none is due.
 
-    async def _fetch(self, source_id: int) -> None:
+        Returns how many were fetched. Runs every ``FETCH_CHECK_EVERY`` seconds in every
+        process; claims make the processes share the work.
+        """
+        fetched = 0
+        while True:
+            async with self._db.transaction() as session:
+                claimed = await claim_due(
+                    session, utcnow(), self._parallel, hold=CLAIM_HOLD.total_seconds()
+                )
+            if not claimed:
+                return fetched
+            done = await asyncio.gather(
+                *(self._fetch(source) for source in claimed), return_exceptions=True
+            )
+            for source, result in zip(claimed, done, strict=True):
+                if isinstance(result, Exception):
+                    log.error("fetching source %d failed", source.id, exc_info=result)
+            fetched += len(claimed)
+
+    async def _fetch(self, source: ClaimedSource) -> None:
         started = time.monotonic()
         report = await fetch_source(
-            self._db, self._fetcher, self._settings, source_id, now=utcnow()
+            self._db, self._fetcher, self._settings, source.id, now=utcnow()
         )
+        interval = source.fetch_interval
+        jitter = random.uniform(0, min(60, interval / 10))  # hosts not hit in step
+        async with self._db.transaction() as session:
+            await schedule_next(session, source.id, utcnow() + timedelta(seconds=interval + jitter))
         self._telemetry.fetched("ok" if report.ok else "error", time.monotonic() - started)
         if report.ok:
             log.info("fetched %s: %d new", report.source_name, report.new_articles)

@@ -5,10 +5,12 @@ Plain functions that take the session first and never commit: the caller owns th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.errors import Duplicate, NotFound
@@ -137,6 +139,65 @@ async def due_source_ids(session: AsyncSession, now: datetime) -> list[int]:
         for source_id, last, interval in rows
         if last is None or last + timedelta(seconds=interval) <= now
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedSource:
+    """A due source this worker now fetches; nobody else will until ``held_until``."""
+
+    id: int
+    fetch_interval: int
+    held_until: datetime
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, limit: int, *, hold: float
+) -> list[ClaimedSource]:
+    """Claim up to ``limit`` unpaused sources whose ``next_fetch_at`` has come (or is unset).
+
+    One statement moves each claimed source's ``next_fetch_at`` to ``hold`` seconds from now:
+    on PostgreSQL the rows are picked with ``FOR UPDATE SKIP LOCKED``, so workers claiming at
+    once get different sources and none is fetched twice in an interval (the worker sets the
+    real next time when its fetch ends); on SQLite the statement takes the write lock. A
+    worker killed mid-fetch leaves its sources due again once ``hold`` has passed.
+    """
+    held_until = now + timedelta(seconds=hold)
+    due = (
+        select(Source.id)
+        .where(
+            Source.paused.is_(False),
+            or_(Source.next_fetch_at.is_(None), Source.next_fetch_at <= now),
+        )
+        .order_by(Source.next_fetch_at.asc().nulls_first(), Source.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        update(Source)
+        .where(Source.id.in_(due))
+        .values(next_fetch_at=held_until)
+        .returning(Source.id, Source.fetch_interval)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = [ClaimedSource(source_id, interval, held_until) for source_id, interval in rows]
+    return sorted(claimed, key=lambda c: c.id)
+
+
+async def schedule_next(session: AsyncSession, source_id: int, at: datetime) -> None:
+    """Make the source due again at ``at`` (after a fetch: its interval from now)."""
+    await _set_next(session, [(source_id, at)])
+
+
+async def _set_next(session: AsyncSession, due: Sequence[tuple[int, datetime]]) -> None:
+    table = cast(Table, Source.__table__)
+    connection = await session.connection()
+    await connection.execute(
+        update(table)
+        .where(table.c.id == bindparam("source_id"))
+        .values(next_fetch_at=bindparam("due_at")),
+        [{"source_id": source_id, "due_at": at} for source_id, at in due],
+    )
 
 
 async def _load(session: AsyncSession, source_id: int) -> Source:

@@ -17,6 +17,7 @@ from digests.store import state
 from digests.store.outbox import Lane, OutboxDraft, enqueue
 from digests.timeutil import utcnow
 from tests.conftest import CORPUS
+from tests.support.feeds import add_feed_source, rss
 from tests.support.feedserver import FeedServer
 
 
@@ -78,3 +79,38 @@ async def test_the_scheduler_prunes_on_its_own(db: Database) -> None:
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
         assert await state.get_instant(session, state.PRUNE_TURN) is not None
+
+
+async def test_several_workers_share_the_due_sources_and_fetch_each_once(db: Database) -> None:
+    feeds = FeedServer()
+    await feeds.start()
+    settings = Settings(database_url=db.url, allow_private_sources=True, fetch_pages=False)
+    count = 30
+    for i in range(count):
+        feeds.add(f"/f/{i}.xml", rss({}, title=f"feed {i}"), delay=0.05)
+        await add_feed_source(db, feeds.url(f"/f/{i}.xml"), f"feed {i}", now=utcnow())
+    # Three processes: each its own connection pool, fetcher and scheduler (clock not started).
+    workers = []
+    for _ in range(3):
+        worker_db = Database(db.url)
+        fetcher = make_fetcher(settings)
+        workers.append((worker_db, fetcher, NewsScheduler(worker_db, settings, fetcher,
+                                                          parallel_fetches=4)))  # fmt: skip
+    try:
+        fetched = await asyncio.gather(*(s.fetch_due() for _, _, s in workers))
+        again = await asyncio.gather(*(s.fetch_due() for _, _, s in workers))
+    finally:
+        for worker_db, fetcher, _ in workers:
+            await fetcher.close()
+            await worker_db.close()
+        await feeds.stop()
+    assert sum(fetched) == count and again == [0, 0, 0]
+    assert [feeds.hits(f"/f/{i}.xml") for i in range(count)] == [1] * count
+    if db.dialect == "postgresql":  # SQLite: one process anyway, the first may take them all
+        assert all(n > 0 for n in fetched), fetched
+    async with db.transaction() as session:
+        infos = await source_store.list_sources(session)
+        later = await source_store.claim_due(session, utcnow() + timedelta(seconds=899), 100,
+                                             hold=60)  # fmt: skip
+    assert all(info.last_success_at is not None for info in infos)
+    assert later == [], "a source came due again before its interval"
