@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -28,7 +29,9 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
+from digests.echo import shorten
 from digests.errors import InvalidInput, NotFound, SourceError
+from digests.i18n import N_
 from digests.leads import choose_lead
 from digests.render import safe_link
 from digests.sources.fetch import Fetcher
@@ -73,65 +76,83 @@ class BroadcastStatus(enum.StrEnum):
 # -- checking the message ------------------------------------------------------------------------
 
 
+# A "&" that starts no entity, and a "<" that starts no tag (nor "</", "<!", "<?"), are text.
+_LONE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);)")
+_LONE_LESS_THAN = re.compile(r"<(?![A-Za-z/!?])")
+
+
 class _Checker(HTMLParser):
-    """Walks Telegram HTML and keeps the first problem found, as one line for the admin."""
+    """Walks Telegram HTML and keeps the first problem found, as one line for the admin
+    (a catalog message id and its values, so the admin reads it in their language)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.open: list[str] = []
-        self.problem: str | None = None
+        self.problem: InvalidInput | None = None
 
-    def _fail(self, problem: str) -> None:
+    def _fail(self, problem: str, **values: object) -> None:
         if self.problem is None:
-            self.problem = problem
+            self.problem = InvalidInput(problem, **values)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _ALLOWED_TAGS:
             self._fail(
-                f"<{tag}> is not allowed; use b, i, u, s, a, code, pre, blockquote or tg-spoiler."
+                N_(
+                    "<%(tag)s> is not allowed; use b, i, u, s, a, code, pre, blockquote or "
+                    "tg-spoiler."
+                ),
+                tag=shorten(tag, 30),
             )
             return
         values = dict(attrs)
         if tag == "a":
             href = (values.get("href") or "").strip()
             if not href.lower().startswith(_LINK_SCHEMES):
-                self._fail('Every <a> needs href="http(s)://…" or "tg://…".')
+                self._fail(N_('Every <a> needs href="http(s)://…" or "tg://…".'))
         elif tag == "span" and values.get("class") != "tg-spoiler":
-            self._fail('<span> is only allowed as <span class="tg-spoiler">.')
+            self._fail(N_('<span> is only allowed as <span class="tg-spoiler">.'))
         self.open.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._fail(f"<{tag}/> is not allowed: Telegram has no self-closing tags.")
+        self._fail(
+            N_("<%(tag)s/> is not allowed: Telegram has no self-closing tags."),
+            tag=shorten(tag, 30),
+        )
 
     def handle_endtag(self, tag: str) -> None:
         if not self.open:
-            self._fail(f"</{tag}> closes a tag that was never opened.")
+            self._fail(N_("</%(tag)s> closes a tag that was never opened."), tag=shorten(tag, 30))
         elif self.open[-1] != tag:
-            self._fail(f"</{tag}> found where </{self.open[-1]}> was expected.")
+            self._fail(
+                N_("</%(tag)s> found where </%(expected)s> was expected."),
+                tag=shorten(tag, 30),
+                expected=self.open[-1],
+            )
         else:
             self.open.pop()
 
     def handle_data(self, data: str) -> None:
         if "<" in data:
-            self._fail("A lone '<' or an unfinished tag: write &lt; for a literal '<'.")
-        elif "&" in data:
-            self._fail("A lone '&': write &amp; for a literal '&'.")
+            self._fail(N_("An unfinished tag: write &lt; for a literal '<'."))
 
     def handle_entityref(self, name: str) -> None:
         if name not in _ENTITIES:
-            self._fail(f"&{name}; is not an entity Telegram knows; use &lt; &gt; &amp; &quot;.")
+            self._fail(
+                N_("&%(name)s; is not an entity Telegram knows; use &lt; &gt; &amp; &quot;."),
+                name=shorten(name, 30),
+            )
 
     def handle_comment(self, data: str) -> None:
-        self._fail("HTML comments are not allowed.")
+        self._fail(N_("HTML comments are not allowed."))
 
     def handle_decl(self, decl: str) -> None:
-        self._fail(f"<!{decl}> is not allowed.")
+        self._fail(N_("<!%(decl)s> is not allowed."), decl=shorten(decl, 30))
 
     def handle_pi(self, data: str) -> None:
-        self._fail(f"<?{data}> is not allowed.")
+        self._fail(N_("<?%(data)s> is not allowed."), data=shorten(data, 30))
 
     def unknown_decl(self, data: str) -> None:
-        self._fail(f"<![{data}]> is not allowed.")
+        self._fail(N_("<![%(data)s]> is not allowed."), data=shorten(data, 30))
 
 
 def check_html(text: str) -> str:
@@ -139,24 +160,30 @@ def check_html(text: str) -> str:
 
     Allowed: b/strong, i/em, u/ins, s/strike/del, a with an http(s) or tg link, code, pre,
     blockquote, tg-spoiler and ``<span class="tg-spoiler">``, properly nested and closed,
-    entities &lt; &gt; &amp; &quot; and numeric ones; at most 4096 visible characters.
+    entities &lt; &gt; &amp; &quot; and numeric ones; at most 4096 visible characters. A lone
+    "&" or a "<" that starts no tag ("AT&T", "1 < 2") is taken as the character it is and
+    returned escaped.
     """
-    text = text.strip()
+    text = _LONE_LESS_THAN.sub("&lt;", _LONE_AMPERSAND.sub("&amp;", text.strip()))
     checker = _Checker()
     checker.feed(text)
     checker.close()
     if checker.problem is None and checker.rawdata:
-        checker.problem = "An unfinished tag at the end."  # pragma: no cover - close() flushes
+        checker.problem = InvalidInput(  # pragma: no cover - close() flushes
+            N_("An unfinished tag at the end.")
+        )
     if checker.problem is None and checker.open:
-        checker.problem = f"<{checker.open[-1]}> is never closed."
+        checker.problem = InvalidInput(N_("<%(tag)s> is never closed."), tag=checker.open[-1])
     if checker.problem is not None:
-        raise InvalidInput(checker.problem)
+        raise checker.problem
     length = visible_length(text)
     if length == 0:
-        raise InvalidInput("The message is empty.")
+        raise InvalidInput(N_("The message is empty."))
     if length > TEXT_LIMIT:
         raise InvalidInput(
-            f"The message is {length} characters long; Telegram allows {TEXT_LIMIT}."
+            N_("The message is %(length)d characters long; Telegram allows %(limit)d."),
+            length=length,
+            limit=TEXT_LIMIT,
         )
     return text
 

@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.assembly import Pick, Section, TopicPool, Window, assemble, one_line_lead
 from digests.db import Database
-from digests.errors import InvalidInput
-from digests.i18n import DEFAULT_LANGUAGE, supported_language
+from digests.errors import InvalidInput, NotFound
+from digests.i18n import DEFAULT_LANGUAGE, N_, supported_language
 from digests.render import Renderer, localized_age, localized_date, safe_link
 from digests.schedule import DigestSchedule, due_slot, next_slot, period_key
 from digests.split import split_digest
@@ -142,20 +142,25 @@ async def run_tick(
 async def preview_digest(
     db: Database, renderer: Renderer, chat_id: int, *, now: datetime
 ) -> DigestPreview:
-    """The digest the chat would get with what is new right now; nothing is recorded."""
+    """The digest the chat would get with what is new right now; nothing is recorded.
+
+    Raises NotFound for a chat that never talked to the bot.
+    """
     async with db.transaction() as session:
         chat = await store.chat_schedule(session, chat_id)
+        if chat is None:
+            raise NotFound(N_("There is no chat %(id)d: it never talked to the bot."), id=chat_id)
         topics = (await store.followed_topics(session, [chat_id])).get(chat_id, frozenset())
         editor = _Editor(
             renderer,
             await store.topic_names(session),
             await store.personal_topic_ids(session),
         )
-        next_at = _next_for_preview(chat, now) if chat is not None else None
-        lang = supported_language(chat.language) if chat is not None else DEFAULT_LANGUAGE
-        when = _local_when(next_at, chat.timezone, lang) if chat is not None and next_at else None
-        timezone = chat.timezone if chat is not None else "UTC"
-        if chat is None or not topics:
+        next_at = _next_for_preview(chat, now)
+        lang = supported_language(chat.language)
+        when = _local_when(next_at, chat.timezone, lang) if next_at else None
+        timezone = chat.timezone
+        if not topics:
             note = renderer.render(
                 "digest_empty", lang=lang, preview=True, follows_nothing=True, when=when
             )

@@ -12,7 +12,9 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from digests.echo import shorten
 from digests.errors import FetchError, SourceRefused
+from digests.i18n import N_
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -40,13 +42,15 @@ def split_http_url(url: str) -> tuple[str, int]:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise SourceRefused(f"not a valid URL: {url[:200]}") from None
+        raise SourceRefused(N_("Not a valid URL: %(url)s"), url=shorten(url)) from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise SourceRefused(f"only http:// and https:// URLs can be sources, not {url[:200]}")
+        raise SourceRefused(
+            N_("Only http:// and https:// URLs can be sources, not %(url)s"), url=shorten(url)
+        )
     if not parts.hostname:
-        raise SourceRefused(f"the URL has no host name: {url[:200]}")
+        raise SourceRefused(N_("The URL has no host name: %(url)s"), url=shorten(url))
     if not parts.hostname.isprintable() or " " in parts.hostname:
-        raise SourceRefused(f"not a valid URL: {url[:200]}")
+        raise SourceRefused(N_("Not a valid URL: %(url)s"), url=shorten(url))
     default = 443 if parts.scheme.lower() == "https" else 80
     return parts.hostname, port or default
 

@@ -12,7 +12,9 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from digests.db import Database
+from digests.echo import shorten
 from digests.errors import FeedParseError, InvalidInput
+from digests.i18n import N_
 from digests.sources.canon import canonical_url
 from digests.sources.extract import PageContent
 from digests.sources.fetch import Fetcher, FetchResult
@@ -84,6 +86,29 @@ def _as_feed(page: PageContent) -> ParsedFeed:
     return ParsedFeed(title=page.title, entries=entries, link=page.url)
 
 
+def as_url(text: str) -> str:
+    """The http(s) URL an admin means by ``text`` ("example.com/feed" gets https://).
+
+    InvalidInput for text that is no address at all ("notaurl", two words): a host needs a
+    dot, unless it is an IP address or localhost.
+    """
+    url = text.strip()
+    if "://" not in url:
+        url = "https://" + url
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        host = ""
+    if any(c.isspace() for c in url) or not (
+        "." in host.strip(".") or host == "localhost" or ":" in host
+    ):
+        raise InvalidInput(
+            N_("“%(text)s” is not a URL: send an address such as https://example.com/feed.xml"),
+            text=shorten(text),
+        )
+    return url
+
+
 async def register_source(
     db: Database,
     fetcher: Fetcher,
@@ -101,9 +126,7 @@ async def register_source(
     defaults to the feed's (or page's) title, else its host. Nothing is stored unless the
     source could be read.
     """
-    url = url.strip()
-    if "://" not in url:
-        url = "https://" + url
+    url = as_url(url)
     interval = DEFAULT_INTERVAL if every is None else every
     if interval < MIN_INTERVAL:
         raise InvalidInput(f"the interval must be at least {MIN_INTERVAL} seconds (1m)")

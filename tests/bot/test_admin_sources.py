@@ -86,6 +86,13 @@ async def test_unusable_urls_get_one_clear_line_and_store_nothing(
     assert "404" in (missing.text or "")
     page = await harness.send(f"/addsource {feeds.url('/page.html')}", chat_id=ADMIN_ID)
     assert "announces no feed" in (page.text or "")
+    for text in ("notaurl", "https://nodot/feed", "not a url"):
+        bad = await harness.send(f"/addsource {text}", chat_id=ADMIN_ID)
+        url = text.split()[0]  # the rest is the name
+        assert bad.text == (
+            f"Could not add {url}: “{url}” is not a URL: "
+            "send an address such as https://example.com/feed.xml"
+        )
     unreachable = await harness.send("/addsource http://127.0.0.1:9/feed.xml", chat_id=ADMIN_ID)
     assert (unreachable.text or "").startswith("Could not add http://127.0.0.1:9/feed.xml: ")
 

@@ -259,6 +259,17 @@ def _article() -> bytes:
     </article></body></html>"""
 
 
+async def test_a_lone_ampersand_and_less_than_are_sent_as_the_characters_they_are(
+    harness: Harness, sender: Sending
+) -> None:
+    await _audience(harness, FOLLOWERS, OTHERS)
+    _chosen, preview, _confirm = await _to_preview(
+        harness, "Tom & Jerry: 1 < 2 <b>ok</b>", "Only me"
+    )
+    assert preview.text == "Tom & Jerry: 1 < 2 ok"
+    assert preview.html == "Tom &amp; Jerry: 1 &lt; 2 <b>ok</b>"
+
+
 async def test_a_link_becomes_a_card_with_title_site_lead_and_link(
     harness: Harness, sender: Sending
 ) -> None:

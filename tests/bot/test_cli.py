@@ -198,3 +198,16 @@ async def test_db_vacuum_turns_an_old_sqlite_file_incremental(tmp_path: Path) ->
     assert out.startswith("database: ") and " MB after" in out
     with closing(sqlite3.connect(path)) as check:
         assert check.execute("PRAGMA auto_vacuum").fetchone() == (2,)  # incremental
+
+
+async def test_a_chat_that_does_not_exist_is_named_in_one_line_and_exit_1(cli: Cli) -> None:
+    out, err = await cli("digest", "preview", "--chat", "999", expect=1)
+    assert err == "newsbot: There is no chat 999: it never talked to the bot.\n"
+    assert out == ""
+
+
+async def test_a_source_that_is_not_a_url_is_refused_as_such(cli: Cli) -> None:
+    _, err = await cli("sources", "add", "notaurl", expect=1)
+    assert err == (
+        "newsbot: “notaurl” is not a URL: send an address such as https://example.com/feed.xml\n"
+    )

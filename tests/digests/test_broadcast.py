@@ -7,6 +7,8 @@ sets it (claim, then record), so the counts are the ones a real run would show.
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -54,6 +56,21 @@ def test_telegram_html_is_accepted_and_telegram_parses_it(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("Tom & Jerry", "Tom &amp; Jerry"),
+        ("1 < 2", "1 &lt; 2"),
+        ("AT&T <b>up</b> <3 &amp; &#38; more", "AT&amp;T <b>up</b> &lt;3 &amp; &#38; more"),
+        ("R&D: <i>a</i> < <i>b</i> & c", "R&amp;D: <i>a</i> &lt; <i>b</i> &amp; c"),
+        ("&", "&amp;"),
+    ],
+)
+def test_a_lone_ampersand_or_less_than_is_text_and_is_escaped(text: str, sent: str) -> None:
+    assert cases.check_html(text) == sent
+    assert parse_html(sent).text == html.unescape(re.sub(r"</?[bi]>", "", sent))
+
+
+@pytest.mark.parametrize(
     ("text", "problem"),
     [
         ("<b>bold", "<b> is never closed."),
@@ -64,9 +81,8 @@ def test_telegram_html_is_accepted_and_telegram_parses_it(text: str) -> None:
         ("<a>x</a>", 'Every <a> needs href="http(s)://…"'),
         ('<span class="red">x</span>', '<span> is only allowed as <span class="tg-spoiler">.'),
         ("line<br/>break", "<br/> is not allowed"),
-        ("1 < 2", "A lone '<'"),
-        ("<b", "A lone '<'"),
-        ("Tom & Jerry", "A lone '&'"),
+        ("<b", "An unfinished tag"),
+        ("x <b", "An unfinished tag"),
         ("&nbsp;x", "&nbsp; is not an entity Telegram knows"),
         ("<!-- note -->x", "HTML comments are not allowed."),
         (" \n ", "The message is empty."),
