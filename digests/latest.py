@@ -7,7 +7,9 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
+from digests.echo import shorten
 from digests.errors import NotFound
+from digests.i18n import N_
 from digests.store import headlines as headline_store
 from digests.store import personal_topics as personal_store
 from digests.store import topics as topic_store
@@ -15,15 +17,17 @@ from digests.store.chat_language import get_news_languages
 from digests.types import Headline, LatestResult
 
 LATEST_LIMIT = 10
+KNOWN_SHOWN = 30  # topics named after "there is no topic called…"; the rest are counted
 
 
 class UnknownTopic(NotFound):
     """Raised by /latest NAME when no topic has that name; carries the names there are."""
 
     def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(f"no topic named {name!r}")
-        self.name = name
-        self.known = known
+        super().__init__(N_("There is no topic named “%(name)s”."), name=shorten(name))
+        self.name = shorten(name)  # it is echoed: a reply must stay within Telegram's limit
+        self.known = known[:KNOWN_SHOWN]
+        self.more = max(0, len(known) - KNOWN_SHOWN)
 
 
 async def latest_headlines(

@@ -15,7 +15,7 @@ async def latest(chat: ChatContext) -> None:
     try:
         result = await latest_headlines(chat.services.db, chat.id, topic_name)
     except UnknownTopic as exc:
-        await chat.say("unknown_topic", name=exc.name, known=exc.known)
+        await chat.say("unknown_topic", name=exc.name, known=exc.known, more=exc.more)
         return
     await chat.say(
         "latest",

@@ -42,15 +42,15 @@ def split_http_url(url: str) -> tuple[str, int]:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise SourceRefused(N_("Not a valid URL: %(url)s"), url=shorten(url)) from None
+        raise SourceRefused(N_("not a valid URL: %(url)s"), url=shorten(url)) from None
     if parts.scheme.lower() not in ("http", "https"):
         raise SourceRefused(
-            N_("Only http:// and https:// URLs can be sources, not %(url)s"), url=shorten(url)
+            N_("only http:// and https:// URLs can be sources, not %(url)s"), url=shorten(url)
         )
     if not parts.hostname:
-        raise SourceRefused(N_("The URL has no host name: %(url)s"), url=shorten(url))
+        raise SourceRefused(N_("the URL has no host name: %(url)s"), url=shorten(url))
     if not parts.hostname.isprintable() or " " in parts.hostname:
-        raise SourceRefused(N_("Not a valid URL: %(url)s"), url=shorten(url))
+        raise SourceRefused(N_("not a valid URL: %(url)s"), url=shorten(url))
     default = 443 if parts.scheme.lower() == "https" else 80
     return parts.hostname, port or default
 
