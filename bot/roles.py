@@ -91,7 +91,7 @@ class ClockRole:
         self._running = True
 
     async def stop(self) -> None:
-        self._scheduler.shutdown()
+        await self._scheduler.stop()
         self._running = False
 
 

@@ -12,11 +12,13 @@ pruned every hour (by one process per hour when several share the database).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -70,12 +72,13 @@ class NewsScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
         self._parallel = parallel_fetches
+        self._jobs: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
         """Start ticking; the first sync runs at once. Call from inside the running loop."""
         now = datetime.now(UTC)
         self._scheduler.add_job(
-            self.fetch_due,
+            self._tracked(self.fetch_due),
             IntervalTrigger(seconds=FETCH_CHECK_EVERY),
             id="fetch-due",
             next_run_time=now,
@@ -84,14 +87,14 @@ class NewsScheduler:
             # On the minute (plus a second), so a chat set to 08:00 gets its digest at 08:00;
             # the first tick runs at once and catches up on digests missed while down.
             self._scheduler.add_job(
-                self.digest_tick,
+                self._tracked(self.digest_tick),
                 CronTrigger(second=1, timezone=UTC),
                 id="digest-tick",
                 next_run_time=now,
                 misfire_grace_time=50,
             )
         self._scheduler.add_job(
-            self.prune,
+            self._tracked(self.prune),
             IntervalTrigger(seconds=PRUNE_EVERY.total_seconds()),
             id="prune",
             next_run_time=now + PRUNE_DELAY,
@@ -122,6 +125,39 @@ class NewsScheduler:
         """Stop ticking; running fetches are abandoned (they record nothing half-done)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop ticking; let running jobs finish (up to ``grace`` s), cancel the rest, and
+        return once they have unwound.
+
+        A job cancelled mid-way still holds a database connection while it unwinds; closing
+        the database under it can hang the process's exit (seen with aiosqlite), so the
+        caller closes the database only after this returns.
+        """
+        if not self._scheduler.running:
+            return
+        self._scheduler.pause()
+        if self._jobs:
+            await asyncio.wait(set(self._jobs), timeout=grace)
+        self._scheduler.shutdown(wait=False)  # cancels what still runs
+        if self._jobs:
+            await asyncio.wait(set(self._jobs), timeout=grace)
+
+    def _tracked(self, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+        """``job``, recording the task that runs it while it runs (for :meth:`stop`)."""
+
+        @functools.wraps(job)
+        async def run() -> Any:
+            task = asyncio.current_task()
+            if task is not None:
+                self._jobs.add(task)
+            try:
+                return await job()
+            finally:
+                if task is not None:
+                    self._jobs.discard(task)
+
+        return run
 
     async def fetch_due(self) -> int:
         """Claim the sources due now and fetch them, a batch at a time, until none is due.
