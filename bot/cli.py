@@ -47,6 +47,10 @@ def _run(work: Callable[[Settings, Database], Awaitable[T]]) -> T:
     settings = _settings()
 
     async def main() -> T:
+        from digests.connect import wait_for_database
+
+        # One try: a database that is down, missing or refusing us is one line, not a traceback.
+        await wait_for_database(settings.database_url, give_up_after=0)
         db = Database(settings.database_url)
         try:
             return await work(settings, db)

@@ -63,9 +63,8 @@ async def wait_while_down(
             now = time.monotonic()
             waited = now - started
             if waited >= give_up_after:
-                raise ConfigError(
-                    f"{what}: still unreachable after {waited:.0f} s ({reason})"
-                ) from None
+                after = f" after {waited:.0f} s" if give_up_after > 0 else ""
+                raise ConfigError(f"{what}: still unreachable{after} ({reason})") from None
             if logged_at is None or now - logged_at >= log_every:
                 log.warning(
                     "%s: not reachable yet (%s); waiting, up to %.0f s", what, reason, give_up_after

@@ -126,3 +126,9 @@ async def test_postgresql_that_comes_up_later_is_waited_for(
             code, out = await finish(process, terminate=True)
     assert code == 0, before + out
     assert "not reachable yet" not in out, out
+
+
+async def test_other_commands_say_in_one_line_that_postgresql_is_down(tmp_path: Path) -> None:
+    url = f"postgresql+asyncpg://newsbot@127.0.0.1:{free_port()}/newsbot"
+    line = await _one_line_exit_2(newsbot_env(DATABASE_URL=url), tmp_path, "sources", "list")
+    assert line.startswith("newsbot: DATABASE_URL: still unreachable (PostgreSQL at 127.0.0.1:")

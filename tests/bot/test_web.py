@@ -51,17 +51,23 @@ async def test_health_readiness_and_metrics_while_polling(db: Database) -> None:
             mark = server.mark()
             server.inject_message(1001, "/start")
             await server.wait_for_call("sendMessage", chat_id=1001, since=mark)
+            server.fail_next("sendMessage", status=429, retry_after=1, chat_id=3003)
             async with db.transaction() as session:
                 await outbox.enqueue(
                     session, [OutboxDraft("m-1", 3003, Lane.DIGEST, "<b>news</b>")], utcnow()
                 )
-            await server.wait_for_call("sendMessage", chat_id=3003, timeout=10)
+            calls = await server.wait_for_call("sendMessage", chat_id=3003, count=2, timeout=15)
+            assert [c.status for c in calls] == [429, 200]
 
             status, text = await get(f"{root}/metrics")
             assert status == 200
             samples = _samples(text)
             sent = ("newsbot_sends_total", (("lane", "digest"), ("outcome", "sent")))
             assert samples[sent] == 1
+            flood = ("newsbot_sends_total", (("lane", "digest"), ("outcome", "retry_after")))
+            assert samples[flood] == 1
+            assert samples[("newsbot_flood_waits_total", ())] == 1
+            assert samples[("newsbot_flood_wait_seconds_total", ())] >= 1
             assert samples[("newsbot_update_handling_seconds_count", ())] >= 1
             assert samples[("newsbot_digest_tick_duration_seconds_count", ())] >= 1
             assert samples[("newsbot_sender_lease_held", ())] == 1
