@@ -425,9 +425,8 @@ def deliver(forever: bool) -> None:
 
     from bot.logs import secrets_of, setup_logging
     from bot.sender import open_sender
-    from digests.delivery import Delivery, batch_for
+    from digests.delivery import Delivery
     from digests.leases import SENDER, Lease, Owner, serve_role
-    from digests.pacing import Pacer
 
     async def work(settings: Settings, db: Database) -> None:
         setup_logging(settings.log_level, secrets_of(settings), settings.log_format)
@@ -448,11 +447,8 @@ def deliver(forever: bool) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        batch = batch_for(settings.send_rate)
         async with open_sender(settings, connections=80) as sender:
-            delivery = Delivery(
-                db, sender, Pacer(settings.send_rate), batch=batch, owner=str(owner)
-            )
+            delivery = Delivery.from_settings(db, sender, settings, owner=str(owner))
 
             async def send(quit_role: asyncio.Event) -> None:
                 # Printed at once: a test or operator may kill this process at any moment.
@@ -576,9 +572,8 @@ async def _deliver_while(settings: Settings, db: Database, watch: Callable[[], A
     """Send from this process while ``watch`` runs, unless another process is the sender
     (then only watch: a second sender would send the same rows twice)."""
     from bot.sender import open_sender
-    from digests.delivery import Delivery, batch_for
+    from digests.delivery import Delivery
     from digests.leases import SENDER, Lease, Owner, serve_role
-    from digests.pacing import Pacer
 
     owner = Owner.this_process(settings.instance_name)
     lease = Lease(db, SENDER, owner, ttl=settings.lease_ttl)
@@ -586,13 +581,7 @@ async def _deliver_while(settings: Settings, db: Database, watch: Callable[[], A
         click.echo(f"a sender is running ({lease.holder}); it sends the broadcast", err=True)
         return await watch()
     async with open_sender(settings, connections=80) as sender:
-        delivery = Delivery(
-            db,
-            sender,
-            Pacer(settings.send_rate),
-            batch=batch_for(settings.send_rate),
-            owner=str(owner),
-        )
+        delivery = Delivery.from_settings(db, sender, settings, owner=str(owner))
         stop = asyncio.Event()
         sending = asyncio.create_task(serve_role(lease, stop, delivery.run))
         try:

@@ -96,12 +96,20 @@ class ClockRole:
 
 
 class PollingRole:
-    """Receives updates by long polling (Telegram allows one poller per token)."""
+    """Receives updates by long polling while this process holds the poller lease.
+
+    Telegram answers a second ``getUpdates`` client on the same token with 409 Conflict, so
+    among several processes one polls and the others stand by; when the poller dies, one of
+    them takes over within about 1.2 × the lease's TTL.
+    """
 
     name = "poller"
 
-    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: Application, lease: Lease) -> None:  # type: ignore[type-arg]
         self._application = application
+        self.lease = lease
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def active(self) -> bool:
@@ -109,15 +117,41 @@ class PollingRole:
         return updater is not None and updater.running
 
     async def start(self) -> None:
-        assert self._application.updater is not None
-        await self._application.updater.start_polling(
-            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
-        )
+        # A first try here, so a lone process polls as soon as start() returns.
+        try:
+            taken = await self.lease.try_take()
+        except Exception as exc:
+            log.warning("poller: could not reach the database to take the role (%s)", exc)
+            taken = False
+        if taken:
+            await self._start_polling()
+        self._task = asyncio.create_task(serve_role(self.lease, self._stop, self._poll))
 
-    async def stop(self) -> None:
+    async def _start_polling(self) -> None:
+        updater = self._application.updater
+        assert updater is not None
+        if not updater.running:
+            await updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+            )
+
+    async def _poll(self, quit_role: asyncio.Event) -> None:
+        await self._start_polling()
+        try:
+            await quit_role.wait()
+        finally:
+            await self._stop_polling()
+
+    async def _stop_polling(self) -> None:
         updater = self._application.updater
         if updater is not None and updater.running:
             await updater.stop()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._stop_polling()
 
 
 class WebhookRole:

@@ -28,11 +28,10 @@ from bot.webhook import WebhookReceiver, webhook_path
 from digests import migrate
 from digests.connect import wait_for_database
 from digests.db import Database
-from digests.delivery import Delivery, batch_for
+from digests.delivery import Delivery
 from digests.errors import ConfigError
 from digests.ingest import make_fetcher
-from digests.leases import SENDER, Lease, Owner
-from digests.pacing import Pacer
+from digests.leases import POLLER, SENDER, Lease, Owner
 from digests.render import Renderer
 from digests.roles import Roles
 from digests.scheduler import NewsScheduler
@@ -102,9 +101,8 @@ async def _run_roles(
     identity = str(owner)
     sender_lease = Lease(db, SENDER, owner, ttl=settings.lease_ttl)
     renderer = Renderer()
-    services = Services(
-        settings=settings, db=db, renderer=renderer, roles=Roles(sender=sender_lease)
-    )
+    held = Roles(sender=sender_lease)
+    services = Services(settings=settings, db=db, renderer=renderer, roles=held)
     application = build_application(services)
     roles: list[Role] = []
 
@@ -128,13 +126,8 @@ async def _run_roles(
     try:
         assert application.post_init is not None
         await application.post_init(application)  # command menus
-        delivery = Delivery(
-            db,
-            TelegramSender(application.bot),
-            Pacer(settings.send_rate),
-            batch=batch_for(settings.send_rate),
-            telemetry=metrics,
-            owner=identity,
+        delivery = Delivery.from_settings(
+            db, TelegramSender(application.bot), settings, owner=identity, telemetry=metrics
         )
         services.delivery = delivery
         sender = SenderRole(delivery, sender_lease)
@@ -148,7 +141,9 @@ async def _run_roles(
             webhook = (webhook_path(settings.webhook_url), WebhookReceiver(application, secret))
             roles.append(WebhookRole(application, settings.webhook_url, secret))
         else:
-            roles.append(PollingRole(application))
+            poller = Lease(db, POLLER, owner, ttl=settings.lease_ttl)
+            held.poller = poller
+            roles.append(PollingRole(application, poller))
         if settings.listen is not None:
             host, port = settings.listen
             server = WebServer(

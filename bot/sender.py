@@ -34,6 +34,10 @@ from digests.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# Seconds to wait for Telegram's answer to a send. Long, because a send whose answer never
+# came is sent again and may arrive twice: a Bot API that stalls 15 s must not cause that.
+SEND_TIMEOUT = 40.0
+
 # Bad Request descriptions that mean the chat is not there for us any more.
 _GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough rights to send")
 
@@ -41,8 +45,9 @@ _GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough 
 class TelegramSender:
     """Sends outbox messages through a python-telegram-bot ``Bot``; never raises."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, timeout: float = SEND_TIMEOUT) -> None:
         self._bot = bot
+        self._timeout = timeout
 
     async def send(self, message: OutgoingMessage) -> SendOutcome:
         """Send one message and say how it went (see SendStatus)."""
@@ -52,6 +57,7 @@ class TelegramSender:
                 text=message.text,
                 parse_mode=ParseMode.HTML if message.html else None,
                 link_preview_options=LinkPreviewOptions(is_disabled=message.disable_preview),
+                read_timeout=self._timeout,
             )
         except RetryAfter as exc:
             return SendOutcome(
@@ -64,7 +70,11 @@ class TelegramSender:
         except BadRequest as exc:
             return SendOutcome(_bad_request_status(exc.message), detail=exc.message)
         except TimedOut as exc:
-            return SendOutcome(SendStatus.TRANSIENT, detail=f"timed out: {exc.message}")
+            return SendOutcome(
+                SendStatus.TRANSIENT,
+                detail=f"timed out: no answer within {self._timeout:g} s ({exc.message})",
+                maybe_delivered=True,
+            )
         except NetworkError as exc:
             return SendOutcome(SendStatus.TRANSIENT, detail=exc.message)
         except TelegramError as exc:  # InvalidToken, Conflict: nothing a retry would mend

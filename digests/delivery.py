@@ -31,7 +31,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +40,7 @@ from digests import logcontext
 from digests.db import Database
 from digests.pacing import Pacer
 from digests.ports import OutgoingMessage, Sender, SendOutcome, SendStatus
+from digests.settings import Settings
 from digests.store import chat_moves, chats, state
 from digests.store import outbox as store
 from digests.store.outbox import Lane, Mark, QueuedMessage, Status
@@ -50,6 +51,25 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 WallClock = Callable[[], datetime]
+
+# How long a row is worth sending after it was due, by lane; transient failures are retried
+# until then. The runner sets digests to CATCH_UP_HOURS and broadcasts to BROADCAST_TTL.
+DEFAULT_LIFETIMES = {
+    Lane.REPLY: timedelta(hours=1),
+    Lane.BROADCAST: timedelta(hours=24),
+    Lane.DIGEST: timedelta(hours=6),
+}
+
+
+def lifetimes(*, catch_up_hours: float, broadcast_hours: float) -> dict[Lane, timedelta]:
+    """Row lifetimes from the settings: a digest until CATCH_UP_HOURS after its slot (a later
+    one would be a catch-up digest anyway), a broadcast for BROADCAST_TTL hours."""
+    return {
+        **DEFAULT_LIFETIMES,
+        Lane.DIGEST: timedelta(hours=catch_up_hours),
+        Lane.BROADCAST: timedelta(hours=broadcast_hours),
+    }
+
 
 # Telegram never gives a chat the id 0; asking the pacer about it gives the bot-wide limits.
 _NOBODY = 0
@@ -92,6 +112,7 @@ class DeliveryStats:
     as_plain_text: int = 0
     migrated: int = 0
     possible_duplicates: int = 0
+    outages: int = 0  # times the Bot API looked unreachable and sending paused
 
 
 @dataclass(slots=True)
@@ -122,9 +143,17 @@ class _Writes:
     gone: dict[int, str] = field(default_factory=dict)  # chat id -> why
     moves: list[tuple[int, int]] = field(default_factory=list)
     flood_until: datetime | None = None
+    possible_duplicates: int = 0  # sends whose answer never came
 
     def __bool__(self) -> bool:
-        return bool(self.marks or self.holds or self.gone or self.moves or self.flood_until)
+        return bool(
+            self.marks
+            or self.holds
+            or self.gone
+            or self.moves
+            or self.flood_until
+            or self.possible_duplicates
+        )
 
 
 class Delivery:
@@ -140,9 +169,11 @@ class Delivery:
         wall: WallClock = utcnow,
         batch: int = 100,
         max_in_flight: int = 32,
-        max_attempts: int = 5,
+        lifetimes: Mapping[Lane, timedelta] | None = None,
         retry_base: float = 1.0,
         retry_cap: float = 300.0,
+        outage_after: int = 3,
+        probe_cap: float = 30.0,
         poll_interval: float = 1.0,
         flush_interval: float = 0.1,
         hold_limit: float = 2.0,
@@ -160,7 +191,13 @@ class Delivery:
         self._batch = max(1, batch)
         self._low_water = max(1, self._batch // 2)
         self._max_in_flight = max(1, max_in_flight)
-        self._max_attempts = max(1, max_attempts)
+        self._lifetimes = {**DEFAULT_LIFETIMES, **(lifetimes or {})}
+        self._outage_after = max(1, outage_after)
+        self._probe_cap = probe_cap
+        self._failures_in_a_row = 0  # transient failures with no success between them
+        self._probe_delay = 0.0  # > 0 while the Bot API looks unreachable (an outage)
+        self._probe_at = 0.0  # monotonic: when the next probe send may start
+        self._probing = False
         self._retry_base = retry_base
         self._retry_cap = retry_cap
         self._poll_interval = poll_interval
@@ -190,6 +227,29 @@ class Delivery:
         self._started = False
         self._planned: tuple[int, float, int] | None = None  # row, slot, records then
         self._records = 0
+
+    @classmethod
+    def from_settings(
+        cls,
+        db: Database,
+        sender: Sender,
+        settings: Settings,
+        *,
+        owner: str | None,
+        telemetry: Telemetry = NO_TELEMETRY,
+    ) -> Delivery:
+        """The sender a process runs: SEND_RATE, batches of about a second, row lifetimes."""
+        return cls(
+            db,
+            sender,
+            Pacer(settings.send_rate),
+            batch=batch_for(settings.send_rate),
+            lifetimes=lifetimes(
+                catch_up_hours=settings.catch_up_hours, broadcast_hours=settings.broadcast_ttl
+            ),
+            owner=owner,
+            telemetry=telemetry,
+        )
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -273,9 +333,17 @@ class Delivery:
             await self._shutdown()
 
     def _dispatch(self) -> float | None:
-        """Start every send that may go now; return how long to wait, or None to loop again."""
+        """Start every send that may go now; return how long to wait, or None to loop again.
+
+        During an outage only one send (the probe) is in flight, after the probe delay.
+        """
         wait = self._until_housekeeping()
         while len(self._in_flight) < self._max_in_flight:
+            if self._probe_delay:
+                if self._probing or self._in_flight:
+                    return wait
+                if self._clock() < self._probe_at:
+                    return min(wait, self._probe_at - self._clock())
             now = self._pace_now()
             if any(at <= now for at in self._direct.values()):
                 return 0.001  # a reply is due: let it take this slot
@@ -289,6 +357,7 @@ class Delivery:
             self._pacer.record(job.chat_id, is_group_like(job.chat_id), self._stamp(job, now))
             self._records += 1
             self._busy[job.chat_id] = job.message.id
+            self._probing = bool(self._probe_delay)
             task = asyncio.create_task(self._send(job))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
@@ -374,9 +443,40 @@ class Delivery:
         lane = Lane(m.lane).name.lower()
         self._telemetry.sent(lane, outcome.status.value, time.monotonic() - started)
         try:
+            self._probing = False
+            self._track_outage(outcome)
             self._settle(job, outcome)
         finally:
             self._wake.set()
+
+    def _track_outage(self, outcome: SendOutcome) -> None:
+        """Pause every send when the Bot API looks unreachable, and probe it with one send.
+
+        ``outage_after`` transient failures in a row (network errors, timeouts, 5xx) start an
+        outage: rows stop spending their retries, and one send at a time probes, 1 s after
+        the last failure, doubling to ``probe_cap``. Any answer from Telegram ends it.
+        """
+        if outcome.maybe_delivered:
+            self.stats.possible_duplicates += 1
+            self._writes.possible_duplicates += 1
+            self._telemetry.possible_duplicates(1)
+            log.warning("%s; it may have arrived and is sent again", outcome.detail)
+        if outcome.status is not SendStatus.TRANSIENT:
+            if self._probe_delay:
+                log.warning("the Bot API answers again; sending resumes")
+            self._failures_in_a_row, self._probe_delay = 0, 0.0
+            return
+        self._failures_in_a_row += 1
+        if self._failures_in_a_row < self._outage_after:
+            return
+        if not self._probe_delay:
+            log.warning(
+                "the Bot API looks unreachable (%s); every send pauses, probing with one",
+                outcome.detail,
+            )
+            self.stats.outages += 1
+        self._probe_delay = min(self._probe_cap, max(1.0, self._probe_delay * 2))
+        self._probe_at = self._clock() + self._probe_delay
 
     def _settle(self, job: _Job, outcome: SendOutcome) -> None:
         """Decide what becomes of a row after one send; see SendStatus for the cases."""
@@ -402,10 +502,15 @@ class Delivery:
             self._write(
                 Mark(m.id, Status.SENT, job.attempts, note, m.not_before, now, outcome.message_id)
             )
-        elif status is SendStatus.TRANSIENT and job.attempts < self._max_attempts:
+        elif status is SendStatus.TRANSIENT and now < self._deadline(m):
             self.stats.retried += 1
-            delay = min(self._retry_cap, self._retry_base * 2 ** (job.attempts - 1))
+            if self._probe_delay:  # an outage: the row waits for the probe, not its back-off
+                self._release_chat(chat_id, m.id)
+                self._requeue(job)
+                return
+            delay = min(self._retry_cap, self._retry_base * 2 ** min(job.attempts - 1, 20))
             delay *= 0.5 + self._rng.random() / 2
+            delay = min(delay, max(0.0, (self._deadline(m) - now).total_seconds()))
             log.info("retrying outbox row %d in %.1f s: %s", m.id, delay, outcome.detail)
             if delay <= self._hold_limit:
                 job.ready_at = self._clock() + delay  # keeps its chat: order holds
@@ -436,6 +541,10 @@ class Delivery:
                     m.id, Status.FAILED, job.attempts, outcome.detail or status.value, m.not_before
                 )
             )
+
+    def _deadline(self, message: QueuedMessage) -> datetime:
+        """When a row stops being worth sending: its lane's lifetime after it was due."""
+        return message.due_from + self._lifetimes[message.lane]
 
     def _chat_gone(self, job: _Job, reason: str, now: datetime) -> None:
         chat_id = job.chat_id
@@ -572,6 +681,10 @@ class Delivery:
                     await state.set_instant(
                         session, state.FLOOD_WAIT_UNTIL, writes.flood_until, now
                     )
+                if writes.possible_duplicates:
+                    await state.add_to_count(
+                        session, state.POSSIBLE_DUPLICATES, writes.possible_duplicates, now
+                    )
         except Exception:
             log.exception("could not record %d outbox results; retrying", len(writes.marks))
             self._writes.marks[:0] = writes.marks
@@ -580,6 +693,7 @@ class Delivery:
             self._writes.gone.update(writes.gone)
             self._writes.moves[:0] = writes.moves
             self._writes.flood_until = self._writes.flood_until or writes.flood_until
+            self._writes.possible_duplicates += writes.possible_duplicates
             self._mark_dirty()
             raise
         finally:

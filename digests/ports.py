@@ -38,6 +38,8 @@ class SendOutcome:
     retry_after: float | None = None
     new_chat_id: int | None = None
     detail: str = ""
+    # The request went out but no answer came (a timeout): Telegram may have delivered it.
+    maybe_delivered: bool = False
 
 
 class Sender(Protocol):

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # Seconds a sender or poller lease lasts unless renewed; a standby takes over within
     # about 1.2 × this after the holder dies.
     lease_ttl: float = Field(default=10.0, ge=2, le=300)
+    # Hours a broadcast message is still worth sending: transient failures are retried until
+    # then (digests: CATCH_UP_HOURS).
+    broadcast_ttl: float = Field(default=24.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -104,6 +104,8 @@ class QueuedMessage:
     disable_preview: bool
     attempts: int
     not_before: datetime
+    # When it was due (a digest's slot) or, without one, queued: its lifetime counts from here.
+    due_from: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,8 @@ _COLUMNS = (
     OutboxMessage.disable_preview,
     OutboxMessage.attempts,
     OutboxMessage.not_before,
+    OutboxMessage.due_at,
+    OutboxMessage.created_at,
 )
 _OUTCOME_LIMIT = 512
 
@@ -178,6 +182,7 @@ async def claim(
             disable_preview=row.disable_preview,
             attempts=row.attempts,
             not_before=row.not_before,
+            due_from=row.due_at or row.created_at,
         )
         for row in result
     ]

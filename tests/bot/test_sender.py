@@ -19,7 +19,7 @@ from tests.support.botapi import BotApiServer
 async def sender(botapi: BotApiServer) -> AsyncIterator[TelegramSender]:
     request = AiohttpRequest(read_timeout=0.3)
     async with Bot(botapi.token, base_url=botapi.api_url, request=request) as bot:
-        yield TelegramSender(bot)
+        yield TelegramSender(bot, timeout=0.3)
 
 
 async def test_a_delivered_message_reports_its_id_and_keeps_previews_off(

@@ -47,7 +47,7 @@ async def bot(server: BotApiServer) -> AsyncIterator[Bot]:
 def delivery(db: Database, bot: Bot, rate: float = 100.0, **options: Any) -> Delivery:
     options.setdefault("retry_base", 0.05)
     pacer = options.pop("pacer", None) or Pacer(rate)
-    return Delivery(db, TelegramSender(bot), pacer, **options)
+    return Delivery(db, TelegramSender(bot, timeout=0.5), pacer, **options)
 
 
 async def queue(db: Database, drafts: Sequence[OutboxDraft]) -> int:
@@ -259,20 +259,36 @@ async def test_server_errors_and_timeouts_are_retried_until_delivered(
     assert stats.retried == 4
 
 
-async def test_a_send_that_keeps_failing_is_given_up_after_bounded_attempts(
+async def test_a_send_that_keeps_failing_is_retried_until_its_deadline_then_failed(
     db: Database, server: BotApiServer, bot: Bot
 ) -> None:
-    server.fail_next("sendMessage", status=500, chat_id=-6201, times=10)
+    server.fail_next("sendMessage", status=500, chat_id=-6201, times=1000)
     server.fail_next("sendMessage", status=400, description="Bad Request: message is too long")
     await queue(db, [draft("flaky", -6201), draft("too-long", -6202)])
 
-    stats = await delivery(db, bot, max_attempts=3).drain_once()
+    lifetimes = {Lane.DIGEST: timedelta(seconds=1.5)}
+    stats = await delivery(db, bot, lifetimes=lifetimes, outage_after=100).drain_once()
 
     stored = await rows(db)
-    assert (stored["flaky"].status, stored["flaky"].attempts) == ("failed", 3)
+    assert stored["flaky"].status == "failed" and stored["flaky"].attempts > 5
     assert (stored["too-long"].status, stored["too-long"].attempts) == ("failed", 1)
     assert "too long" in (stored["too-long"].outcome or "")
     assert stats.failed == 2 and server.messages(-6201) == []
+
+
+async def test_an_unreachable_bot_api_pauses_the_sender_which_probes_then_resumes(
+    db: Database, server: BotApiServer, bot: Bot
+) -> None:
+    await queue(db, [draft(f"o{i}", -6300 - i) for i in range(40)])
+    server.fail_everything(2.0)
+
+    stats = await delivery(db, bot, retry_base=0.05).drain_once()
+
+    assert {m.chat_id for m in sends(server)} == {-6300 - i for i in range(40)}
+    assert stats.outages == 1 and stats.failed == 0
+    failed_tries = [c for c in server.calls_of("sendMessage") if not c.ok]
+    # Without the pause every row would spend tries every 50-100 ms for 2 s.
+    assert len(failed_tries) <= 8, len(failed_tries)
 
 
 async def test_a_private_chat_gets_at_most_one_message_a_second_in_order(

@@ -792,7 +792,13 @@ class BotApiServer:
         self._faults: list[Fault] = []
         self._limiter: SlidingWindowLimiter | None = None
         self._limited_methods: frozenset[str] = _RATE_LIMITED_METHODS
-        self._gates: list[Gate] = [self._fault_gate, self._rate_limit_gate]
+        self._gates: list[Gate] = [self._outage_gate, self._fault_gate, self._rate_limit_gate]
+        # Whole-server faults (see go_down, stall, fail_everything).
+        self._site: web.TCPSite | None = None
+        self._down = False
+        self._stalled_until = 0.0
+        self._failing_until = 0.0
+        self._failing_status = 502
         self._changed = asyncio.Event()
         self._poll_generation = 0
         self._closing = False
@@ -847,8 +853,9 @@ class BotApiServer:
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", self._port)
         await site.start()
-        self._runner = runner
+        self._runner, self._site = runner, site
         host, port = runner.addresses[0][:2]
+        self._port = port
         self._base_url = f"http://{host}:{port}"
         self._started_at = time.monotonic()
 
@@ -896,6 +903,13 @@ class BotApiServer:
     # -- request pipeline -----------------------------------------------------------------------
 
     async def _handle_api(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()  # Telegram counts a message when it arrives
+        if self._down:  # as if the host were unreachable: dropped unanswered, not acted on
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=503)
+        if arrived < self._stalled_until:
+            await asyncio.sleep(self._stalled_until - arrived)
         token = request.match_info["token"]
         raw_method = request.match_info["method"]
         method = self._by_lower.get(raw_method.lower())
@@ -928,9 +942,7 @@ class BotApiServer:
         if not (method == "getUpdates" and gone):
             # A long poll whose client gave up (PTB cancels it on stop) is not worth a record;
             # every other call is, answered or not: the server did act on it.
-            self._record(
-                Call(method or raw_method, params.recorded(), time.monotonic(), body, status)
-            )
+            self._record(Call(method or raw_method, params.recorded(), arrived, body, status))
         return web.json_response(body, status=status)
 
     def _record(self, call: Call) -> None:
@@ -940,6 +952,36 @@ class BotApiServer:
     def add_gate(self, gate: Gate) -> None:
         """Add a check run before every known method: return an ApiError to refuse the call."""
         self._gates.append(gate)
+
+    # -- whole-server faults ----------------------------------------------------------------
+
+    async def go_down(self) -> None:
+        """Stop answering: new connections are refused, open ones are dropped unanswered."""
+        self._down = True
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+
+    async def come_up(self) -> None:
+        """Answer again, on the same port."""
+        assert self._runner is not None
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
+        await site.start()
+        self._site, self._down = site, False
+
+    def stall(self, seconds: float) -> None:
+        """Hold every request that arrives in the next ``seconds`` until they are over."""
+        self._stalled_until = time.monotonic() + seconds
+
+    def fail_everything(self, seconds: float, status: int = 502) -> None:
+        """Answer every call with ``status`` (a proxy's 5xx page) for ``seconds``."""
+        self._failing_until, self._failing_status = time.monotonic() + seconds, status
+
+    def _outage_gate(self, method: str, params: JSONDict) -> ApiError | None:
+        if time.monotonic() < self._failing_until:
+            status = self._failing_status
+            return ApiError(status, _DEFAULT_DESCRIPTIONS.get(status, f"Error {status}"))
+        return None
 
     def _fault_gate(self, method: str, params: JSONDict) -> ApiError | None:
         for fault in self._faults:
