@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
-from bot import handlers
+from bot import fairness, handlers
 from bot.request import AiohttpRequest
 from bot.services import Services, install
 from digests import logcontext
@@ -80,7 +80,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(True)
+        .concurrent_updates(fairness.processor(services))
         .post_init(post_init)
         .post_stop(post_stop)
         .build()

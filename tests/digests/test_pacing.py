@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digests.pacing import Pacer
+from digests.pacing import Pacer, TokenBuckets
 
 
 def send(pacer: Pacer, chat_id: int, group_like: bool, clock: float) -> float:
@@ -176,3 +176,71 @@ def test_a_sender_loop_respects_every_limit_and_waits_no_longer_than_needed(
             assert most_in_any_window(times, 60.0) <= 20
         else:
             assert all(b >= a + 1.0 for a, b in pairwise(times))
+
+
+# -- token buckets (what users may send) ---------------------------------------------------------
+
+
+def taken(buckets: TokenBuckets, key: object, times: list[float]) -> list[float]:
+    """Offer one take at each time; return the times that were allowed."""
+    allowed = []
+    for now in times:
+        if buckets.wait(key, now) == 0.0:
+            buckets.take(key, now)
+            allowed.append(now)
+    return allowed
+
+
+def test_a_burst_of_five_then_one_every_three_seconds() -> None:
+    buckets = TokenBuckets(20 / 60, 5)
+    flood = [n * 0.01 for n in range(300)]  # 300 in three seconds
+    assert len(taken(buckets, "chat", flood)) == 5
+    assert buckets.wait("chat", 3.0) == pytest.approx(0.0, abs=1e-9)
+    assert buckets.wait("chat", 2.0) == pytest.approx(1.0)
+
+
+@given(st.lists(st.floats(0, 600, allow_nan=False), max_size=400))
+@settings(max_examples=60, deadline=None)
+def test_never_more_than_burst_plus_rate_times_elapsed(times: list[float]) -> None:
+    buckets = TokenBuckets(20 / 60, 5)
+    allowed = taken(buckets, "chat", sorted(times))
+    for i, start in enumerate(allowed):
+        for j in range(i, len(allowed)):
+            assert j - i + 1 <= 5 + (allowed[j] - start) * 20 / 60 + 1e-9
+
+
+def test_keys_are_independent() -> None:
+    buckets = TokenBuckets(1, 2)
+    assert taken(buckets, "a", [0, 0, 0]) == [0, 0]
+    assert taken(buckets, "b", [0, 0]) == [0, 0]
+
+
+def test_a_refusal_is_reported_once_until_the_bucket_is_full_again() -> None:
+    buckets = TokenBuckets(1, 2)
+    taken(buckets, "a", [0, 0])
+    assert buckets.wait("a", 0.5) == pytest.approx(0.5)
+    assert buckets.refuse("a") is True
+    assert buckets.refuse("a") is False
+    # A flooder taking each token as it comes never gets a full bucket, so never a second word.
+    taken(buckets, "a", [1.0])
+    assert buckets.wait("a", 1.5) > 0
+    assert buckets.refuse("a") is False
+    # Quiet until full again: the next refusal is reported.
+    taken(buckets, "a", [10.0, 10.0, 10.0])
+    assert buckets.refuse("a") is True
+
+
+def test_memory_stays_bounded_under_a_flood_of_distinct_keys() -> None:
+    buckets = TokenBuckets(1, 5, max_keys=1000)
+    for n in range(10_000):
+        buckets.take(n, 0.0)
+    assert len(buckets) == 1000
+    buckets.wait(0, 100.0)  # every bucket is full again by then
+    assert len(buckets) == 0
+
+
+def test_token_buckets_refuse_nonsense() -> None:
+    with pytest.raises(ValueError):
+        TokenBuckets(0, 5)
+    with pytest.raises(ValueError):
+        TokenBuckets(1, 0)

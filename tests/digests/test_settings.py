@@ -23,6 +23,7 @@ def test_defaults_need_nothing_set(monkeypatch: pytest.MonkeyPatch, tmp_path) ->
     assert (settings.outbox_retention_days, settings.outbox_failed_retention_days) == (7, 30)
     assert settings.article_text_retention_days == 90
     assert settings.history_retention_days == 30
+    assert (settings.chat_command_rate, settings.chat_command_burst) == (20.0, 5)
 
 
 def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -55,6 +56,9 @@ def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
             "ARTICLE_TEXT_RETENTION_DAYS: expected 0 (keep forever) or at least 30 days",
         ),
         ("OUTBOX_RETENTION_DAYS", "-1", "OUTBOX_RETENTION_DAYS:"),
+        ("CHAT_COMMAND_RATE", "0", "CHAT_COMMAND_RATE: Input should be greater than 0"),
+        ("CHAT_COMMAND_BURST", "0", "CHAT_COMMAND_BURST: Input should be greater than or equal"),
+        ("CHAT_COMMAND_BURST", "many", "CHAT_COMMAND_BURST: Input should be a valid integer"),
     ],
 )
 def test_bad_setting_names_itself(
