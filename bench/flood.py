@@ -53,6 +53,7 @@ class Figures:
     most_to_one_flooder: int
     fetched: float  # seconds until the bot had fetched every normal user's update
     bot_cpu: float  # CPU seconds the bot process used from the flood to the end
+    server_cpu: float  # CPU seconds this process (the test Bot API server) used meanwhile
     rss_idle_mb: float
     rss_peak_mb: float
     errors: int = 0  # errors the bot logged
@@ -150,7 +151,7 @@ async def _drive(
     idle = _rss_mb(pid)
     peak, stop = [idle], asyncio.Event()
     sampler = asyncio.create_task(_sample(pid, peak, stop))
-    cpu = _cpu_seconds(pid)
+    cpu, server_cpu = _cpu_seconds(pid), time.process_time()
 
     for n in range(flood):
         for f in range(flooders):
@@ -195,6 +196,7 @@ async def _drive(
         most_to_one_flooder=max((len(texts) for texts in flooded), default=0),
         fetched=_fetched(server, asked),
         bot_cpu=_cpu_seconds(pid) - cpu,
+        server_cpu=time.process_time() - server_cpu,
         rss_idle_mb=idle,
         rss_peak_mb=peak[0],
     )
@@ -204,13 +206,13 @@ def _print(rows: list[Figures], users: int) -> None:
     print(
         f"{'run':<34} {'answered':>9} {'p50 s':>7} {'p99 s':>7} {'worst s':>8} "
         f"{'fetched s':>9} {'to flooders':>12} {'notices':>8} {'max/flooder':>12} "
-        f"{'bot CPU s':>9} {'RSS idle':>9} {'RSS peak':>9} {'errors':>6}"
+        f"{'bot CPU s':>9} {'server CPU s':>12} {'RSS idle':>9} {'RSS peak':>9} {'errors':>6}"
     )
     for r in rows:
         print(
             f"{r.name:<34} {r.answered:>5}/{users:<3} {r.p50:>7.2f} {r.p99:>7.2f} {r.worst:>8.2f} "
             f"{r.fetched:>9.2f} {r.flood_replies:>12} {r.flood_notices:>8} "
-            f"{r.most_to_one_flooder:>12} {r.bot_cpu:>9.1f} "
+            f"{r.most_to_one_flooder:>12} {r.bot_cpu:>9.1f} {r.server_cpu:>12.1f} "
             f"{r.rss_idle_mb:>7.1f}MB {r.rss_peak_mb:>7.1f}MB {r.errors:>6}"
         )
 
