@@ -27,8 +27,9 @@ SLOW_DOWN = "Slow down, please: try again in"
 
 @pytest.fixture
 def command_budget() -> dict[str, object]:
-    """The budget as shipped: CHAT_COMMAND_RATE 20 a minute, CHAT_COMMAND_BURST 5."""
-    return {}
+    """The burst as shipped (CHAT_COMMAND_BURST 5), refilled at one a minute instead of 20 so
+    that no token comes back while a slow machine is still reading through a flood."""
+    return {"chat_command_rate": 1.0}
 
 
 async def _paced(harness: Harness, private_interval: float) -> AsyncIterator[Delivery]:
