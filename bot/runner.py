@@ -10,8 +10,11 @@ the sender that paces its reply. Stopping runs the other way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from telegram.ext import Application
 
@@ -39,6 +42,8 @@ from digests.settings import Settings
 from digests.sources.fetch import Fetcher
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def run_bot(settings: Settings) -> None:
@@ -80,9 +85,41 @@ async def _check_alone_on_sqlite(db: Database, owner: Owner, settings: Settings)
         )
 
 
+class _StoppedWhileWaiting(Exception):
+    """A stop signal came while the bot still waited for what it needs to start."""
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event) -> T:
+    """Await ``work``; if ``stop`` is set first, cancel it and raise _StoppedWhileWaiting.
+
+    compose may stop a bot that is still waiting for PostgreSQL: it must exit at once, not
+    when its startup timeout runs out (or at SIGKILL).
+    """
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    raise _StoppedWhileWaiting
+
+
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Run the bot in the running event loop until ``stop`` is set."""
-    await wait_for_database(settings.database_url, give_up_after=settings.startup_timeout)
+    """Run the bot in the running event loop until ``stop`` is set (also while it waits for
+    its database or the Bot API at start)."""
+    try:
+        await _unless_stopped(
+            wait_for_database(settings.database_url, give_up_after=settings.startup_timeout),
+            stop,
+        )
+    except _StoppedWhileWaiting:
+        log.info("stopped while waiting for the database")
+        return
     db = Database(settings.database_url)
     fetcher = make_fetcher(settings)
     owner = Owner.this_process(settings.instance_name)
@@ -117,9 +154,16 @@ async def _run_roles(
     )
     application.on_handled = metrics.update_handled  # type: ignore[attr-defined]
 
-    await initialize(
-        application, api_url=settings.bot_api_url, give_up_after=settings.startup_timeout
-    )
+    try:
+        await _unless_stopped(
+            initialize(
+                application, api_url=settings.bot_api_url, give_up_after=settings.startup_timeout
+            ),
+            stop,
+        )
+    except _StoppedWhileWaiting:
+        log.info("stopped while waiting for the Bot API")
+        return
     watch = BotApiWatch(application.bot)
     watch.answered()
     server: WebServer | None = None

@@ -132,3 +132,14 @@ async def test_other_commands_say_in_one_line_that_postgresql_is_down(tmp_path: 
     url = f"postgresql+asyncpg://newsbot@127.0.0.1:{free_port()}/newsbot"
     line = await _one_line_exit_2(newsbot_env(DATABASE_URL=url), tmp_path, "sources", "list")
     assert line.startswith("newsbot: DATABASE_URL: still unreachable (PostgreSQL at 127.0.0.1:")
+
+
+@pytest.mark.slow
+async def test_sigterm_while_waiting_for_postgresql_exits_at_once(tmp_path: Path) -> None:
+    url = f"postgresql+asyncpg://newsbot@127.0.0.1:{free_port()}/newsbot"
+    env = newsbot_env(BOT_TOKEN=TOKEN, DATABASE_URL=url, STARTUP_TIMEOUT="300")
+    process = await start_newsbot(env, cwd=tmp_path)
+    await read_until(process, "DATABASE_URL: not reachable yet")
+    code, out = await finish(process, terminate=True, within=10)
+    assert code == 0, out
+    assert "stopped while waiting for the database" in out
