@@ -2,4 +2,6 @@
 
 from bot.cli import main
 
-main()
+# Guarded: worker processes (digests.sources.offload) import the main module again.
+if __name__ == "__main__":
+    main()

@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from digests.errors import FeedParseError, SourceError
-from digests.leads import choose_lead
 from digests.sources.extract import ExtractedArticle, PageContent, read_page
 from digests.sources.fetch import Fetcher, FetchResult
 from digests.sources.htmltext import truncate
+from digests.sources.reading import entry_lead
 from digests.types import FeedEntry
 
 log = logging.getLogger(__name__)
@@ -92,10 +92,6 @@ def _entry_from(article: ExtractedArticle) -> FeedEntry:
     )
 
 
-def _lead(entry: FeedEntry) -> str:
-    return choose_lead(entry.text or entry.summary, title=entry.title)
-
-
 async def enrich_entries(
     fetcher: Fetcher,
     entries: Sequence[FeedEntry],
@@ -103,10 +99,13 @@ async def enrich_entries(
     stored: Collection[str],
     allow_private: bool,
     limit: int = MAX_PAGE_FETCHES,
+    leads: Mapping[str, str] | None = None,
 ) -> Enriched:
     """Fetch the pages of up to ``limit`` summary-only entries not stored yet, and add leads.
 
     An entry whose page cannot be fetched, or holds no article, keeps what the feed gave.
+    ``leads``: the entries' leads chosen already (by URL, see ``reading.read_feed``); only
+    entries given a page, or missing from it, get theirs chosen here.
     """
     todo = [e for e in entries if needs_page(e) and e.url not in stored][:limit]
     found = await asyncio.gather(
@@ -114,17 +113,18 @@ async def enrich_entries(
     )
     by_url = {e.url: a for e, a in zip(todo, found, strict=True) if a is not None}
     result: list[FeedEntry] = []
-    leads: dict[str, str] = {}
+    chosen: dict[str, str] = dict(leads or {})
     languages: dict[str, str | None] = {}
     for entry in entries:
         article = by_url.get(entry.url)
         if article is not None:
             entry = _with_article(entry, article)
             languages[entry.url] = article.language
+            chosen[entry.url] = entry_lead(entry)
+        elif entry.url and entry.url not in chosen:
+            chosen[entry.url] = entry_lead(entry)
         result.append(entry)
-        if entry.url:
-            leads[entry.url] = _lead(entry)
-    return Enriched(tuple(result), leads, languages, pages_fetched=len(todo))
+    return Enriched(tuple(result), chosen, languages, pages_fetched=len(todo))
 
 
 async def read_page_source(
@@ -160,7 +160,7 @@ async def read_page_source(
     entries = tuple(_entry_from(a) for a in articles)
     return Enriched(
         entries,
-        leads={e.url: _lead(e) for e in entries},
+        leads={e.url: entry_lead(e) for e in entries},
         languages={a.url: a.language for a in articles},
         pages_fetched=fetched,
     )

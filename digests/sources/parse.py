@@ -317,7 +317,14 @@ def _entry(
     url = _absolute(_str(link), base)
     if not url and guid_text.startswith(("http://", "https://")):
         url = _absolute(guid_text, base)
-    plain_summary = feed_text(_str(summary), limit=SUMMARY_LIMIT)
+    raw_summary, raw_text = _str(summary), _str(text)
+    convert = html_to_text if text_is_html else feed_text
+    plain_text = convert(raw_text, limit=TEXT_LIMIT)
+    # RSS readers give the description as both: read it once (half the cost of a big feed).
+    if raw_summary == raw_text:
+        plain_summary = truncate(plain_text, SUMMARY_LIMIT)
+    else:
+        plain_summary = feed_text(raw_summary, limit=SUMMARY_LIMIT)
     plain_title = feed_text(_str(title), limit=TITLE_LIMIT)
     if not plain_title and not url:
         return None
@@ -326,7 +333,7 @@ def _entry(
         url=url or "",
         guid=truncate(guid_text or url or plain_title, GUID_LIMIT),
         summary=plain_summary,
-        text=(html_to_text if text_is_html else feed_text)(_str(text), limit=TEXT_LIMIT),
+        text=plain_text,
         published_at=published,
     )
 

@@ -21,7 +21,8 @@ from digests.sources.fetch import Fetcher, FetchResult
 from digests.sources.guard import check_url
 from digests.sources.hygiene import clean_chars
 from digests.sources.pages import read_fetched
-from digests.sources.parse import discover_feed_url, looks_like_html, parse_feed
+from digests.sources.parse import discover_feed_url, looks_like_html
+from digests.sources.reading import parse_feed_off_loop
 from digests.store import sources
 from digests.types import FeedEntry, ParsedFeed, SourceInfo
 
@@ -51,7 +52,7 @@ async def _read_source(
     """
     fetched: FetchResult = await fetcher.fetch(url, allow_private=allow_private)
     try:
-        feed = parse_feed(fetched.body, url=fetched.url, charset=fetched.charset)
+        feed = await parse_feed_off_loop(fetched.body, fetched.url, fetched.charset)
         return "feed", fetched.url, feed
     except FeedParseError:
         if not looks_like_html(fetched.body):
@@ -67,7 +68,11 @@ async def _read_source(
             return "page", fetched.url, _as_feed(page)
     await check_url(found, allow_private=allow_private)
     fetched = await fetcher.fetch(found, allow_private=allow_private)
-    return "feed", fetched.url, parse_feed(fetched.body, url=fetched.url, charset=fetched.charset)
+    return (
+        "feed",
+        fetched.url,
+        await parse_feed_off_loop(fetched.body, fetched.url, fetched.charset),
+    )
 
 
 def _as_feed(page: PageContent) -> ParsedFeed:

@@ -5,7 +5,7 @@ Plain functions that take the session first and never commit: the caller owns th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,17 +20,31 @@ from digests.timeutil import as_utc
 from digests.types import FeedEntry
 
 _URL_LIMIT = 2048
+# Rows looked up and inserted per statement: 500 rows of 10 columns bind 5,000 parameters,
+# far below PostgreSQL's 32,767 (asyncpg) and SQLite's 32,766.
+_CHUNK = 500
 
 
 async def insert_new_articles(
-    session: AsyncSession, source_id: int, entries: Iterable[FeedEntry], now: datetime
+    session: AsyncSession,
+    source_id: int,
+    entries: Iterable[FeedEntry],
+    now: datetime,
+    *,
+    leads: Mapping[str, str] | None = None,
+    languages: Mapping[str, str | None] | None = None,
 ) -> list[int]:
     """Store the entries not seen before and return the new articles' ids, in feed order.
 
+    ``leads`` and ``languages`` (by the entry's URL, as given) are stored with them.
+
     An entry is old if this source stored its guid already, or if any source stored its
     canonical URL. Entries without a link are skipped: an article is known by its URL.
-    ``sort_at`` is the published time, but never later than ``now``.
+    ``sort_at`` is the published time, but never later than ``now``. Any number of entries
+    is fine: they are looked up and inserted ``_CHUNK`` at a time.
     """
+    leads = leads or {}
+    languages = languages or {}
     rows: list[dict[str, Any]] = []
     seen_guids: set[str] = set()
     seen_urls: set[str] = set()
@@ -49,14 +63,23 @@ async def insert_new_articles(
                 "title": entry.title,
                 "summary": entry.summary,
                 "text": entry.text,
-                "lead": "",
+                "lead": leads.get(entry.url, ""),
+                "language": (languages.get(entry.url) or "")[:16] or None,
                 "published_at": published,
                 "first_seen_at": now,
                 "sort_at": min(published, now) if published else now,
             }
         )
-    if not rows:
-        return []
+    ids: list[int] = []
+    for start in range(0, len(rows), _CHUNK):
+        ids.extend(await _insert_fresh(session, source_id, rows[start : start + _CHUNK]))
+    return ids
+
+
+async def _insert_fresh(
+    session: AsyncSession, source_id: int, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Insert the rows whose guid (for this source) and URL are not stored; their new ids."""
     known_guids = set(
         await session.scalars(
             select(Article.guid).where(

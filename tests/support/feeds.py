@@ -84,3 +84,27 @@ async def add_feed_source(db: Database, url: str, name: str, *, now: datetime) -
         return await sources.add_source(
             session, url=url, name=name, kind="feed", fetch_interval=900, now=now
         )
+
+
+def big_rss(items: int, *, with_text: bool = True) -> bytes:
+    """RSS 2.0 with ``items`` items, item i linking to news.example/i.
+
+    With ``with_text`` each has an HTML description (~230 bytes an item, ~250 µs of CPU to
+    read); without, only a title and a link (~90 bytes, ~20 µs).
+    """
+    description = (
+        "<description>&lt;p&gt;Flood waters rose in town {i} overnight, officials said on "
+        "Monday.&lt;/p&gt;</description>"
+        if with_text
+        else ""
+    )
+    entries = "".join(
+        f"<item><title>Story {i} &amp; more</title><link>https://news.example/{i}</link>"
+        f"<guid>big-{i}</guid><pubDate>Mon, 16 Feb 2026 08:00:00 GMT</pubDate>"
+        f"{description.format(i=i)}</item>"
+        for i in range(items)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Big</title>'
+        f"<link>https://news.example/</link>{entries}</channel></rss>"
+    ).encode()
