@@ -15,11 +15,11 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.handlers.replies import reply
+from bot.handlers.replies import Markup, reply
 from bot.services import Services, chat_ref, services
 from digests import chat_languages, subscriptions
 from digests.errors import NewsbotError
@@ -30,7 +30,6 @@ from digests.types import ChatRef
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
-Markup = InlineKeyboardMarkup | ForceReply | None
 # Telegram shows at most 200 characters of a callback answer.
 TOAST_CHARS = 200
 

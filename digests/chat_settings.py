@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,16 +22,20 @@ from digests.db import Database
 from digests.errors import InvalidInput
 from digests.i18n import DEFAULT_LANGUAGE, N_, supported_language
 from digests.models import Chat
-from digests.schedule import (
-    DigestSchedule,
-    Frequency,
-    next_slot,
-    parse_digest_time,
-    resolve_timezone,
-)
+from digests.schedule import DigestSchedule, Frequency, next_slot
 from digests.settings import Settings
 from digests.subscriptions import register
+from digests.typed_time import parse_time_of_day
 from digests.types import ChatRef
+from digests.zones import (
+    ZoneChoice,
+    country_name,
+    is_fixed_offset,
+    offset_label,
+    resolve_zone,
+    zone_at,
+    zone_offset,
+)
 
 MIN_ITEMS = 1
 MAX_ITEMS = 30
@@ -51,6 +55,7 @@ class ChatSettings:
     max_items: int
     notify_empty: bool
     next_digest_at: datetime | None
+    utc_offset: timedelta = timedelta(0)  # the zone's offset at the moment these were read
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,8 @@ class SettingsView:
 
     time: str
     timezone: str
+    zone_label: str  # "Asia/Baghdad (UTC+03:00)", or "UTC+03:00" for a bare offset
+    zone_name: str  # "Asia/Baghdad", or "UTC+03:00" for a bare offset
     frequency: str
     weekday: str
     max_items: int
@@ -80,10 +87,11 @@ class SetTime:
 
 @dataclass(frozen=True, slots=True)
 class SetZone:
-    """Read the digest time in this IANA zone."""
+    """Read the digest time in this IANA zone; ``choice`` says how a typed answer was read."""
 
     kind: ClassVar[str] = "zone"
     zone: str
+    choice: ZoneChoice | None = None
 
     def __post_init__(self) -> None:
         if len(self.zone) > _ZONE_COLUMN:
@@ -137,14 +145,60 @@ class SetNotifyEmpty:
 Change = SetTime | SetZone | SetFrequency | SetMaxItems | SetNotifyEmpty
 
 
+@dataclass(frozen=True, slots=True)
+class ZoneNote:
+    """How a typed time zone was read, prepared for the confirmation (``settings_zone_set``)."""
+
+    how: str  # a ``digests.zones.Via`` value
+    typed: str
+    zone: str  # SettingsView.zone_label
+    offset: str  # "UTC+05:30"
+    place: str  # "Baghdad, Iraq", the country named in the chat's language
+    country: str  # for a country: its name in the chat's language
+    several_zones: bool
+    others: str  # other cities of that name: "Portland (America/New_York)"
+    fixed: bool  # a bare Etc/GMT offset zone, without daylight saving
+
+
 def time_from_text(text: str) -> SetTime:
-    """The change a typed time asks for: ``HH:MM``, ``H:MM`` or a bare hour; else InvalidInput."""
-    return SetTime(parse_digest_time(text))
+    """The change a typed time asks for ("07:30", "7:30 pm", "19.30", "٧ م"); else UnclearTime."""
+    return SetTime(parse_time_of_day(text))
 
 
 def zone_from_text(text: str) -> SetZone:
-    """The change a typed zone asks for: an IANA name or a city; InvalidInput with suggestions."""
-    return SetZone(resolve_timezone(text))
+    """The change a typed zone asks for: a city or country in any language, an offset or an
+    IANA name; UnknownZone (with suggestions) otherwise."""
+    choice = resolve_zone(text)
+    return SetZone(choice.zone, choice)
+
+
+def zone_from_location(latitude: float, longitude: float) -> SetZone:
+    """The change a shared location asks for: the zone at that point."""
+    choice = zone_at(latitude, longitude)
+    return SetZone(choice.zone, choice)
+
+
+def zone_note(change: SetZone, current: ChatSettings, lang: str) -> ZoneNote | None:
+    """What to tell the user about how their zone answer was read; None for a plain change."""
+    choice = change.choice
+    if choice is None:
+        return None
+    lang = supported_language(lang)
+    place = ""
+    if choice.place is not None:
+        comma = "، " if lang == "ar" else ", "
+        place = f"{choice.place.name}{comma}{country_name(choice.place.country, lang)}"
+    return ZoneNote(
+        how=choice.via.value,
+        typed=choice.typed,
+        zone=_zone_label(change.zone, current.utc_offset),
+        offset=offset_label(choice.offset if choice.offset is not None else current.utc_offset),
+        place=place,
+        country=country_name(choice.country, lang) if choice.country else "",
+        several_zones=choice.several_zones,
+        others=", ".join(f"{city.name} ({city.zone})" for city in choice.others),
+        fixed=is_fixed_offset(change.zone),
+    )
 
 
 def max_items_from_text(text: str) -> SetMaxItems:
@@ -212,6 +266,12 @@ def settings_view(settings: ChatSettings, lang: str = DEFAULT_LANGUAGE) -> Setti
     return SettingsView(
         time=f"{settings.digest_time:%H:%M}",
         timezone=settings.timezone,
+        zone_label=_zone_label(settings.timezone, settings.utc_offset),
+        zone_name=(
+            offset_label(settings.utc_offset)
+            if is_fixed_offset(settings.timezone)
+            else settings.timezone
+        ),
         frequency=settings.frequency.value,
         weekday=str(get_day_names("wide", locale=locale)[settings.weekly_day]),
         max_items=settings.max_items,
@@ -246,4 +306,12 @@ def _settings_of(row: Chat, now: datetime) -> ChatSettings:
         max_items=row.max_items,
         notify_empty=row.notify_empty,
         next_digest_at=next_slot(schedule, now),
+        utc_offset=zone_offset(schedule.timezone, now),
     )
+
+
+def _zone_label(zone: str, offset: timedelta) -> str:
+    if zone == "UTC":
+        return zone
+    label = offset_label(offset)
+    return label if is_fixed_offset(zone) else f"{zone} ({label})"

@@ -8,6 +8,8 @@ NewsbotError
 │   └── FeedParseError     the body is not a feed we can read
 ├── NotFound               a named topic, source or chat does not exist
 ├── InvalidInput           a user-supplied value (keyword list, time, name) is malformed
+│   ├── UnknownZone        a typed time zone names no zone, offset, city or country
+│   └── UnclearTime        a typed time of day is not one
 └── Duplicate              the thing being added exists already
 """
 
@@ -58,3 +60,29 @@ class InvalidInput(NewsbotError):
 
 class Duplicate(NewsbotError):
     """Raised when adding something that exists already (a topic name, a source URL)."""
+
+
+class UnknownZone(InvalidInput):
+    """Raised when typed text names no time zone, offset, city or country we know.
+
+    ``problem`` says why, for a reply in the chat's language: "empty", "unknown" (with up to
+    three ``suggestions``, "Baghdad (Asia/Baghdad)"), "offset_range" (beyond UTC−12..UTC+14),
+    "offset_not_fixed" (no zone keeps that offset all year, e.g. UTC−03:30) or "location".
+    """
+
+    def __init__(
+        self, typed: str, suggestions: tuple[str, ...] = (), problem: str = "unknown"
+    ) -> None:
+        hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown time zone {typed!r} ({problem}).{hint}")
+        self.typed = typed
+        self.suggestions = suggestions
+        self.problem = problem
+
+
+class UnclearTime(InvalidInput):
+    """Raised when typed text is not a time of day ("25:00", "noonish")."""
+
+    def __init__(self, typed: str) -> None:
+        super().__init__(f"{typed!r} is not a time; send it as HH:MM, e.g. 07:30 or 7:30 pm")
+        self.typed = typed

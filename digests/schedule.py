@@ -15,17 +15,13 @@ Daylight-saving rules, so that 08:00 stays 08:00 on both sides of a change:
 
 from __future__ import annotations
 
-import difflib
 import enum
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from digests.echo import shorten
 from digests.errors import InvalidInput
-from digests.i18n import N_
 from digests.settings import parse_hhmm
 
 
@@ -163,146 +159,12 @@ def period_key(slot: datetime, timezone: str) -> str:
     return slot.astimezone(_zone(timezone)).date().isoformat()
 
 
-def parse_digest_time(text: str) -> time:
-    """Parse a digest time a user typed: ``HH:MM``, ``H:MM``, or a bare hour such as ``8``."""
-    value = text.strip()
-    if re.fullmatch(r"\d{1,2}", value) and int(value) < 24:
-        return time(int(value))
-    try:
-        return parse_hhmm(value)
-    except ValueError:
-        raise InvalidInput(
-            N_("“%(text)s” is not a time; send it as HH:MM in 24-hour form, e.g. 08:00 or 18:30"),
-            text=shorten(text),
-        ) from None
-
-
-def resolve_timezone(name: str) -> str:
-    """The IANA zone a user means by ``name``: an IANA name in any case, or a city name.
-
-    "asia/baghdad", "Baghdad", "new york", "Kyiv" and "St. John's" all resolve. Raises
-    InvalidInput naming up to three close matches when nothing does.
-    """
-    key = _normalise(name)
-    if not key:
-        raise InvalidInput(N_("Send a time zone, e.g. Europe/Berlin, or a city, e.g. Berlin."))
-    zones, cities = _zone_names(), _city_names()
-    found = zones.get(key.replace(" ", "_")) or zones.get(key) or cities.get(key)
-    if found is not None:
-        return found
-    choices = {**{k: v for k, v in zones.items() if "/" in v}, **cities}
-    close = difflib.get_close_matches(key, choices, n=6, cutoff=0.6)
-    by_zone: dict[str, str] = {}
-    for match in close:
-        by_zone.setdefault(choices[match], _display(match, choices[match]))
-    suggestions = list(by_zone.values())[:3]
-    if suggestions:
-        raise InvalidInput(
-            N_(
-                "Unknown time zone “%(name)s”. Did you mean %(choices)s? Send a city like "
-                "Baghdad or an IANA name like Asia/Baghdad."
-            ),
-            name=shorten(name),
-            choices=_or_list(suggestions),
-        )
-    raise InvalidInput(
-        N_(
-            "Unknown time zone “%(name)s”. Send a city like Baghdad or an IANA name like "
-            "Asia/Baghdad."
-        ),
-        name=shorten(name),
-    )
-
-
-# Cities people name that are not the last part of an IANA name, or that it spells otherwise,
-# and last parts that more than one zone shares, pinned to the canonical zone.
-_ALIASES = {
-    "kyiv": "Europe/Kyiv",
-    "kiev": "Europe/Kyiv",
-    "istanbul": "Europe/Istanbul",
-    "nicosia": "Asia/Nicosia",
-    "samoa": "Pacific/Apia",
-    "hawaii": "Pacific/Honolulu",
-    "mumbai": "Asia/Kolkata",
-    "bombay": "Asia/Kolkata",
-    "delhi": "Asia/Kolkata",
-    "new delhi": "Asia/Kolkata",
-    "bangalore": "Asia/Kolkata",
-    "beijing": "Asia/Shanghai",
-    "peking": "Asia/Shanghai",
-    "washington": "America/New_York",
-    "san francisco": "America/Los_Angeles",
-    "seattle": "America/Los_Angeles",
-    "st petersburg": "Europe/Moscow",
-    "saint petersburg": "Europe/Moscow",
-    "utc": "UTC",
-    "gmt": "Etc/GMT",
-}
-
-_AREAS = (
-    "Africa/",
-    "America/",
-    "Antarctica/",
-    "Arctic/",
-    "Asia/",
-    "Atlantic/",
-    "Australia/",
-    "Europe/",
-    "Indian/",
-    "Pacific/",
-)
-
-
 @cache
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"unknown time zone {name!r}") from None
-
-
-@cache
-def _zone_names() -> dict[str, str]:
-    """Every IANA name, keyed by its lower-case form."""
-    return {name.lower(): name for name in available_timezones() if name != "localtime"}
-
-
-@cache
-def _city_names() -> dict[str, str]:
-    """City (last part of a geographic IANA name, spaced) to zone, plus the aliases."""
-    cities: dict[str, str] = {}
-    # Deeper names first, so America/Argentina/Cordoba wins over the old America/Cordoba link.
-    for zone in sorted(available_timezones(), key=lambda z: (-z.count("/"), z)):
-        if zone.startswith(_AREAS):
-            cities.setdefault(_normalise(zone.rsplit("/", 1)[-1]), zone)
-    known = _zone_names()
-    for alias, zone in _ALIASES.items():
-        # Older tzdata has Europe/Kiev but no Europe/Kyiv: use whichever exists.
-        fallback = {"Europe/Kyiv": "Europe/Kiev"}.get(zone, zone)
-        for candidate in (zone, fallback):
-            if candidate.lower() in known:
-                cities[alias] = known[candidate.lower()]
-                break
-    return cities
-
-
-def _normalise(text: str) -> str:
-    """Lower-case, underscores as spaces, no dots or apostrophes, single spaces."""
-    text = text.strip().lower().replace("_", " ")
-    text = re.sub(r"[.'’]", "", text)
-    return " ".join(text.split())
-
-
-def _display(key: str, zone: str) -> str:
-    """How a suggestion reads: the IANA name, or the city as the zone spells it."""
-    if "/" in key:
-        return zone
-    city = zone.rsplit("/", 1)[-1]
-    return city.replace("_", " ") if _normalise(city) == key else key.title()
-
-
-def _or_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _undelivered(schedule: DigestSchedule, slot: datetime) -> bool:

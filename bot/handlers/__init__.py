@@ -112,6 +112,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     """Attach every handler and the error handler."""
     application.add_handlers(handlers())
     # Tried before every handler above; it stops the update only when it answers a prompt.
-    application.add_handler(MessageHandler(_CHATS & _PLAIN_TEXT, settings.on_answer), group=-1)
+    application.add_handler(
+        MessageHandler(_CHATS & (_PLAIN_TEXT | filters.LOCATION), settings.on_answer), group=-1
+    )
     application.add_error_handler(on_error)
     broadcast.install(application)

@@ -9,19 +9,30 @@ never holds up another chat's reply.
 
 from __future__ import annotations
 
-from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.ext import ContextTypes
 
 from bot import lanes
 from bot.services import services
 from digests.delivery import Delivery
 
+# What a reply may carry: buttons under it, a forced reply, or a reply keyboard (or its removal).
+Markup = InlineKeyboardMarkup | ForceReply | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
 
 async def reply(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     html: str,
-    markup: InlineKeyboardMarkup | ForceReply | None = None,
+    markup: Markup = None,
 ) -> Message:
     """Send ``html`` to the update's chat, in the same forum thread when there is one."""
     return await answer(update, context.bot, services(context).delivery, html, markup)
@@ -32,7 +43,7 @@ async def answer(
     bot: Bot,
     delivery: Delivery | None,
     html: str,
-    markup: InlineKeyboardMarkup | ForceReply | None = None,
+    markup: Markup = None,
 ) -> Message:
     """:func:`reply` for callers without a handler context; ``delivery`` None sends unpaced."""
     chat = update.effective_chat

@@ -9,11 +9,20 @@ on to the usual handlers (and the "I didn't get that" hint) untouched.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html import escape
 
-from telegram import ForceReply, Message, Update
+from telegram import (
+    ForceReply,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -23,14 +32,17 @@ from bot.filters import can_manage_chat
 from digests.chat_settings import (
     Change,
     ChatSettings,
+    SetZone,
     change_settings,
     get_settings,
     max_items_from_text,
     settings_view,
     time_from_text,
+    zone_from_location,
     zone_from_text,
+    zone_note,
 )
-from digests.errors import InvalidInput
+from digests.errors import InvalidInput, UnclearTime, UnknownZone
 from digests.timeutil import utcnow
 
 ANSWER_TIMEOUT = timedelta(minutes=10)
@@ -91,12 +103,16 @@ async def on_settings_button(chat: ChatContext) -> None:
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Take a text message as the answer to an open prompt; without one, let it go on.
 
-    An invalid answer gets a one-line error and the prompt stays open. Raises
-    ApplicationHandlerStop once the message is handled, so no later handler sees it.
+    A shared location answers the time-zone prompt. An invalid answer gets a one-line error
+    and the prompt stays open. Raises ApplicationHandlerStop once the message is handled, so
+    no later handler sees it.
     """
     message = update.effective_message
     pending = _pending(context)
-    if message is None or message.text is None or pending is None:
+    if message is None or pending is None:
+        return
+    location = message.location if pending.prompt is kb.Prompt.ZONE else None
+    if message.text is None and location is None:
         return
     now = utcnow()
     if now >= pending.expires_at:
@@ -110,14 +126,26 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await chat.say("group_admins_only")
         raise ApplicationHandlerStop
     try:
-        change = _PARSERS[pending.prompt](message.text)
+        # The first zone answer loads the city table (~0.1 s); a location opens timezonefinder.
+        change: Change
+        if location is not None:
+            change = await asyncio.to_thread(
+                zone_from_location, location.latitude, location.longitude
+            )
+        else:
+            change = await asyncio.to_thread(_PARSERS[pending.prompt], message.text or "")
     except InvalidInput as exc:
-        await _answer_again(chat, message, chat.explain(exc))
+        await _answer_again(chat, message, exc, pending.prompt)
         raise ApplicationHandlerStop from None
     svc = chat.services
     current = await change_settings(svc.db, chat.ref, change, svc.settings, now=now)
     _close(context)
-    note = _toast(chat, change, current)
+    note = _note(chat, change, current)
+    if isinstance(change, SetZone) and chat.ref.kind.value == ChatType.PRIVATE:
+        # The location keyboard is a reply keyboard: only a message of its own removes it.
+        await chat.reply(escape(note, quote=False), ReplyKeyboardRemove())  # note: plain text
+        await chat.reply(_text(chat, current), kb.settings_keyboard(current, lang=chat.lang))
+        raise ApplicationHandlerStop
     await chat.reply(_text(chat, current, note=note), kb.settings_keyboard(current, lang=chat.lang))
     raise ApplicationHandlerStop
 
@@ -129,7 +157,9 @@ async def cancel(chat: ChatContext) -> None:
     mine = pending is not None and pending.accepts(_sender_id(chat.update), utcnow())
     if mine:
         _close(chat.context)
-    await chat.say("settings_cancelled", pending=mine)
+    private = chat.ref.kind.value == ChatType.PRIVATE
+    markup = ReplyKeyboardRemove() if mine and private else None
+    await chat.say("settings_cancelled", markup, pending=mine)
 
 
 async def _ask(chat: ChatContext, prompt: kb.Prompt) -> None:
@@ -146,16 +176,44 @@ async def _ask(chat: ChatContext, prompt: kb.Prompt) -> None:
         prompt=prompt.value,
         user_id=user.id if group else None,
         name=user.first_name,
+        location=prompt is kb.Prompt.ZONE and chat.ref.kind.value == ChatType.PRIVATE,
     )
-    # A bot in privacy mode sees only the group messages that reply to it: ForceReply opens
-    # such a reply, and ``selective`` offers it to the mentioned admin alone. Channels have
-    # no reply field to force.
-    await chat.reply(html, None if channel else ForceReply(selective=True))
+    await chat.reply(html, _prompt_markup(chat, chat.ref.kind.value, prompt))
 
 
-async def _answer_again(chat: ChatContext, message: Message, error: str) -> None:
-    html = chat.render("settings_invalid", message=error)
-    markup = None if message.chat.type == ChatType.CHANNEL else ForceReply(selective=True)
+def _prompt_markup(
+    chat: ChatContext, chat_type: str, prompt: kb.Prompt
+) -> ForceReply | ReplyKeyboardMarkup | None:
+    """How the answer is asked for. A private chat's zone prompt offers a location button
+    (Telegram allows request_location there only). A bot in privacy mode sees only the group
+    messages that reply to it: ForceReply opens such a reply, and ``selective`` offers it to
+    the mentioned admin alone. Channels have no reply field to force."""
+    if chat_type == ChatType.CHANNEL:
+        return None
+    if prompt is kb.Prompt.ZONE and chat_type == ChatType.PRIVATE:
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(chat._("📍 Send my location"), request_location=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    return ForceReply(selective=True)
+
+
+async def _answer_again(
+    chat: ChatContext, message: Message, error: InvalidInput, prompt: kb.Prompt
+) -> None:
+    if isinstance(error, UnknownZone):
+        html = chat.render(
+            "settings_unclear",
+            problem=error.problem,
+            typed=error.typed,
+            suggestions=error.suggestions,
+        )
+    elif isinstance(error, UnclearTime):
+        html = chat.render("settings_unclear", problem="time", typed=error.typed)
+    else:
+        html = chat.render("settings_invalid", message=chat.explain(error))
+    markup = _prompt_markup(chat, message.chat.type, prompt)
     await message.reply_text(html, reply_markup=markup)
 
 
@@ -187,6 +245,13 @@ def _text(
     note: str | None = None,
 ) -> str:
     return chat.render("settings", v=settings_view(current, chat.lang), view=view.value, note=note)
+
+
+def _note(chat: ChatContext, change: Change, current: ChatSettings) -> str:
+    """The line on top of the settings after a typed answer: how a zone was read, or the toast."""
+    if isinstance(change, SetZone):
+        return chat.render("settings_zone_set", n=zone_note(change, current, chat.lang))
+    return _toast(chat, change, current)
 
 
 def _toast(chat: ChatContext, change: Change, current: ChatSettings) -> str:

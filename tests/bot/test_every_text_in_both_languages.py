@@ -23,9 +23,9 @@ from tests.support.feedserver import FeedServer
 
 USER = 1001
 GROUP_MEMBER = 7001
-# Arabic an English chat is shown on purpose: the language's own name in the picker, and the
-# Arabic keyword in /addtopic's example.
-ARABIC_ON_PURPOSE = ("العربية", "سوريا")
+# Arabic an English chat is shown on purpose: the language's own name in the picker, the
+# Arabic keyword in /addtopic's example, and the Arabic examples of what /settings reads.
+ARABIC_ON_PURPOSE = ("العربية", "سوريا", "بغداد", "٧:٣٠ م")
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 _PLACEHOLDER_OR_TAG = re.compile(r"%\(\w+\)[sd]|<[^>]+>|\n")
 _SENTENCE_END = re.compile(r"(?<=[.;?!:])\s+")
@@ -229,18 +229,35 @@ async def settings(talk: Talk) -> None:
     await talk.press(panel, "", data="set:e:1")
     await talk.press(panel, "", data="set:f:daily")
     await talk.press(panel, "", data="set:bogus", edit=False)
-    answers = [
-        ("t", ("25:99", "07:30")),
+    # A zone that is taken gets two messages in a private chat: how it was read (removing the
+    # location keyboard), then the settings. Each zone answer below gets a different note; a
+    # pair of numbers is a shared location.
+    answers: list[tuple[str, tuple[str | tuple[float, float], ...]]] = [
+        ("t", ("25:99", "7pm")),
         ("n", ("many", "99", "5")),
-        ("z", ("Mars/Base", "Asia/Baghdad")),
+        ("z", ("Mars/Base", "Baghdadd", "UTC+15", "UTC-3:30", "\u200f", "Asia/Baghdad")),
+        ("z", ("GMT+3",)),
+        ("z", ("+5:30",)),
+        ("z", ("Asia/Tel_Aviv",)),
+        ("z", ("EST",)),
+        ("z", ("USA",)),
+        ("z", ("Portland",)),
+        ("z", ((33.31, 44.36),)),
         ("z", ("/cancel",)),  # a prompt left with /cancel
     ]
+    taken = {"Asia/Baghdad", "GMT+3", "+5:30", "Asia/Tel_Aviv", "EST", "USA", "Portland"}
+    server = talk.harness.server
     for prompt, typed in answers:
-        mark = talk.harness.server.mark()
+        mark = server.mark()
         await talk.press(panel, "", data=f"set:ask:{prompt}", edit=False)
-        await talk.harness.server.wait_for_call("sendMessage", chat_id=talk.chat_id, since=mark)
+        await server.wait_for_call("sendMessage", chat_id=talk.chat_id, since=mark)
         for answer in typed:
-            await talk.one(answer)
+            if isinstance(answer, tuple):
+                mark = server.mark()
+                server.inject_location(talk.chat_id, *answer, language_code=talk.lang)
+                await server.wait_for_call("sendMessage", chat_id=talk.chat_id, since=mark, count=2)
+            else:
+                await talk.send(answer, replies=2 if answer in taken else 1)
     await talk.one("/cancel")  # nothing to cancel
 
 
@@ -385,7 +402,9 @@ def test_the_english_sentence_check_knows_the_catalog() -> None:
     assert "Tap one to remove it, or send /unfollow and its number" in ENGLISH
     assert "the settings are unchanged" in ENGLISH
     assert not any(
-        ARABIC_LETTER.search(sentence) for sentence in ENGLISH if "سوريا" not in sentence
+        ARABIC_LETTER.search(sentence)
+        for sentence in ENGLISH
+        if not any(word in sentence for word in ARABIC_ON_PURPOSE)
     )
 
 

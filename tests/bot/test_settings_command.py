@@ -99,16 +99,37 @@ async def test_picking_a_common_time_edits_the_message_in_place(harness: Harness
     assert len(harness.server.messages(PRIVATE)) == 1  # edited, never sent again
 
 
+async def answer_zone(
+    harness: Harness, text: str | tuple[float, float], chat_id: int = PRIVATE
+) -> tuple[StoredMessage, StoredMessage]:
+    """Answer a private chat's zone prompt (text or a location); return the note and the
+    settings message the bot sends after it."""
+    mark = harness.server.mark()
+    if isinstance(text, tuple):
+        harness.server.inject_location(chat_id, *text)
+    else:
+        harness.server.inject_message(chat_id, text)
+    calls = await harness.server.wait_for_call("sendMessage", chat_id=chat_id, since=mark, count=2)
+    note, shown = (harness.server.message(chat_id, c.result["message_id"]) for c in calls)
+    return note, shown
+
+
+def location_button(prompt: StoredMessage) -> dict[str, object]:
+    ((button,),) = (prompt.reply_markup or {})["keyboard"]
+    return button
+
+
 async def test_typed_time_zone_by_city_is_confirmed_in_a_new_message(harness: Harness) -> None:
     shown = await harness.send("/settings")
     prompt = await ask(harness, shown, "Change time zone…")
     assert "Send your time zone" in text_of(prompt)
-    assert (prompt.reply_markup or {}).get("force_reply") is True
+    assert location_button(prompt) == {"text": "📍 Send my location", "request_location": True}
 
-    confirmed = await harness.send("Kathmandu")
+    note, confirmed = await answer_zone(harness, "Kathmandu")
+    assert text_of(note) == "Time zone set to Asia/Kathmandu (UTC+05:45): Kathmandu, Nepal."
+    assert (note.reply_markup or {}).get("remove_keyboard") is True
     text = text_of(confirmed)
-    assert "✅ Time zone set to Asia/Kathmandu" in text
-    assert "Time zone: Asia/Kathmandu" in text.splitlines()
+    assert "Time zone: Asia/Kathmandu (UTC+05:45)" in text.splitlines()
     assert next_digest(confirmed)[1:] == ("08:00", "Asia/Kathmandu")
     assert "🌍 Change time zone…" in button_labels(confirmed)
 
@@ -124,12 +145,18 @@ async def test_an_unknown_zone_gets_a_clear_error_and_a_second_try_works(
     await ask(harness, shown, "Change time zone…")
 
     error = await harness.send("Mars/Base")
-    assert text_of(error).startswith("Unknown time zone “Mars/Base”.")
+    assert text_of(error).startswith("I don't know the time zone or place “Mars/Base”.")
     assert "Asia/Baghdad" in text_of(error)
     assert "\n" not in text_of(error)
+    # The location button stays offered while the question is open.
+    assert location_button(error)["request_location"] is True
 
-    confirmed = await harness.send("asia/kathmandu")
-    assert "Time zone: Asia/Kathmandu" in text_of(confirmed).splitlines()
+    error = await harness.send("Baghdadd")
+    assert "Did you mean Baghdad (Asia/Baghdad)?" in text_of(error)
+
+    note, confirmed = await answer_zone(harness, "asia/kathmandu")
+    assert text_of(note) == "Time zone set to Asia/Kathmandu (UTC+05:45)."
+    assert "Time zone: Asia/Kathmandu (UTC+05:45)" in text_of(confirmed).splitlines()
     settings = await get_settings(
         harness.db, ChatRef(PRIVATE, ChatKind.PRIVATE), harness.settings, now=utcnow()
     )
@@ -142,15 +169,16 @@ async def test_a_typed_time_and_cancel(harness: Harness) -> None:
     await ask(harness, shown, "Type a time…")
     error = await harness.send("half past seven")
     assert text_of(error) == (
-        "“half past seven” is not a time; send it as HH:MM in 24-hour form, e.g. 08:00 or 18:30"
+        "“half past seven” is not a time I can read. Send it like 07:30, 7:30 pm, 19.30 or ٧:٣٠ م."
     )
-    confirmed = await harness.send("7:30")
-    assert "✅ Time set to 07:30" in text_of(confirmed)
-    assert next_digest(confirmed)[1] == "07:30"
+    confirmed = await harness.send("7:30 pm")
+    assert "✅ Time set to 19:30" in text_of(confirmed)
+    assert next_digest(confirmed)[1] == "19:30"
 
     await ask(harness, harness.current(confirmed), "Change time zone…")
     cancelled = await harness.send("/cancel")
     assert text_of(cancelled) == "Cancelled; the settings are unchanged."
+    assert (cancelled.reply_markup or {}).get("remove_keyboard") is True
     hint = await harness.send("Kathmandu")
     assert text_of(hint).startswith("I didn't get that.")
     nothing = await harness.send("/cancel")
@@ -263,13 +291,15 @@ async def test_in_a_group_only_the_admin_who_asked_answers(harness: Harness) -> 
     mention = [e for e in prompt.entities if e["type"] == "text_link"]
     assert [e["url"] for e in mention] == [f"tg://user?id={ADMIN_USER}"]
     assert (prompt.reply_markup or {}).get("selective") is True
+    assert "keyboard" not in (prompt.reply_markup or {})  # locations: private chats only
 
     mark = harness.server.mark()
     harness.server.inject_message(GROUP, "Tokyo", chat_type="supergroup", user_id=MEMBER_USER)
     confirmed = await harness.send(
         "Kathmandu", chat_id=GROUP, chat_type="supergroup", user_id=ADMIN_USER
     )
-    assert "Time zone: Asia/Kathmandu" in text_of(confirmed).splitlines()
+    assert "✅ Time zone set to Asia/Kathmandu (UTC+05:45): Kathmandu, Nepal." in text_of(confirmed)
+    assert "Time zone: Asia/Kathmandu (UTC+05:45)" in text_of(confirmed).splitlines()
     sent = harness.server.calls_of("sendMessage", chat_id=GROUP)
     assert len([c for c in sent if harness.server.calls.index(c) >= mark]) == 1
     assert not any("Tokyo" in (m.text or "") for m in harness.server.messages(GROUP))
@@ -297,3 +327,59 @@ async def test_a_channel_admin_changes_settings_and_a_reader_cannot(harness: Har
     # The answer is a channel post, which carries no sender: only admins can post.
     confirmed = await harness.send("Baghdad", chat_id=channel, chat_type="channel")
     assert next_digest(confirmed)[1:] == ("21:00", "Asia/Baghdad")
+
+
+async def test_gmt_plus_3_sets_utc_plus_3_and_says_so(harness: Harness) -> None:
+    shown = await harness.send("/settings")
+    await ask(harness, shown, "Change time zone…")
+    note, confirmed = await answer_zone(harness, "GMT+3")
+    assert text_of(note) == ("Time zone set to a fixed UTC+03:00, without daylight-saving changes.")
+    assert "Time zone: UTC+03:00" in text_of(confirmed).splitlines()
+    assert next_digest(confirmed)[1:] == ("08:00", "UTC+03:00")
+    settings = await get_settings(
+        harness.db, ChatRef(PRIVATE, ChatKind.PRIVATE), harness.settings, now=utcnow()
+    )
+    assert settings.timezone == "Etc/GMT-3"
+    assert settings.next_digest_at is not None
+    assert (settings.next_digest_at.hour, settings.next_digest_at.minute) == (5, 0)  # UTC
+
+
+async def test_a_shared_location_sets_the_zone_there(harness: Harness) -> None:
+    shown = await harness.send("/settings")
+    await ask(harness, shown, "Change time zone…")
+    note, confirmed = await answer_zone(harness, (33.31, 44.36))  # Baghdad
+    assert text_of(note) == "Time zone set to Asia/Baghdad (UTC+03:00), from your location."
+    assert (note.reply_markup or {}).get("remove_keyboard") is True
+    assert next_digest(confirmed)[1:] == ("08:00", "Asia/Baghdad")
+    # With no question open, a location is not taken as an answer.
+    harness.server.inject_location(PRIVATE, 51.5, -0.12)
+    hint = await harness.send("/settings")
+    assert next_digest(hint)[1:] == ("08:00", "Asia/Baghdad")
+
+
+async def test_an_arabic_chat_gets_arabic_zone_replies(harness: Harness) -> None:
+    mark = harness.server.mark()
+    harness.server.inject_message(PRIVATE, "/settings", language_code="ar")
+    (call,) = await harness.server.wait_for_call("sendMessage", chat_id=PRIVATE, since=mark)
+    shown = harness.server.message(PRIVATE, call.result["message_id"])
+    assert "تغيير المنطقة الزمنية…" in " ".join(button_labels(shown))
+    mark = harness.server.mark()
+    await harness.press(shown, "set:ask:z", expect_edit=False)
+    (call,) = await harness.server.wait_for_call("sendMessage", chat_id=PRIVATE, since=mark)
+    prompt = harness.server.message(PRIVATE, call.result["message_id"])
+    assert location_button(prompt)["text"] == "📍 أرسل موقعي"
+
+    error = await harness.send("بغدادد")
+    assert "لا أعرف" in text_of(error) and "Baghdad (Asia/Baghdad)" in text_of(error)
+    note, _ = await answer_zone(harness, "بَغْداد")
+    assert text_of(note) == "ضُبطت المنطقة الزمنية على Asia/Baghdad (UTC+03:00): Baghdad، العراق."
+
+
+async def test_a_place_name_with_markup_characters_is_shown_as_written(harness: Harness) -> None:
+    shown = await harness.send("/settings")
+    await ask(harness, shown, "Change time zone…")
+    note, _ = await answer_zone(harness, "Choi Wan Estate (I & II)")  # a GeoNames city
+    assert text_of(note) == (
+        "Time zone set to Asia/Hong_Kong (UTC+08:00): "
+        "Choi Wan Estate (I & II), Hong Kong SAR China."
+    )

@@ -191,7 +191,7 @@ class StoredMessage:
     link_preview_options: JSONDict | None = None
     disable_web_page_preview: bool | None = None
     caption: str | None = None
-    kind: str = "text"  # text, photo, document
+    kind: str = "text"  # text, photo, document, location
     file: FileRecord | None = None
     edit_date: int | None = None
     user_id: int | None = None  # sender of an injected message
@@ -731,6 +731,12 @@ def _chat_type_for(chat_id: int) -> str:
     return "supergroup" if str(chat_id).startswith("-100") else "group"
 
 
+def _requests_location(markup: JSONDict | None) -> bool:
+    """Whether a reply keyboard has a button that asks for the user's location."""
+    rows = (markup or {}).get("keyboard") or []
+    return any(isinstance(b, dict) and b.get("request_location") for row in rows for b in row)
+
+
 def _markup_or_none(markup: Any) -> JSONDict | None:
     if not markup:
         return None
@@ -1247,6 +1253,8 @@ class BotApiServer:
             out["text"] = message.text or ""
             if message.entities:
                 out["entities"] = message.entities
+        elif message.kind == "location":
+            out["location"] = message.extra["location"]
         else:
             record = message.file
             assert record is not None
@@ -1589,6 +1597,9 @@ class BotApiServer:
             params, "text", "entities", caption=False
         )
         markup = self._reply_markup(params)
+        if chat.type != "private" and _requests_location(markup):
+            # Telegram's own words (yagop/node-telegram-bot-api#612).
+            raise bad_request("location can be requested in a private chats only")
         link_preview = params.get_object("link_preview_options", "link preview options")
         message = self._store(
             StoredMessage(
@@ -1943,6 +1954,26 @@ class BotApiServer:
             }
         )
 
+    def inject_location(
+        self,
+        chat_id: int,
+        latitude: float,
+        longitude: float,
+        *,
+        user_id: int | None = None,
+        language_code: str | None = "en",
+    ) -> JSONDict:
+        """Queue an Update with a location a user shared (a request_location button's answer)."""
+        return self._inject_from_user(
+            chat_id,
+            "private",
+            user_id,
+            "Test",
+            language_code,
+            kind="location",
+            extra={"location": {"latitude": latitude, "longitude": longitude}},
+        )
+
     def inject_document(
         self,
         chat_id: int,
@@ -1957,20 +1988,39 @@ class BotApiServer:
         language_code: str | None = "en",
     ) -> JSONDict:
         """Queue an Update with a document a user sent; the bot can getFile and download it."""
+        record = self._new_file(content, filename, mime_type, "documents")
+        return self._inject_from_user(
+            chat_id,
+            chat_type,
+            user_id,
+            first_name,
+            language_code,
+            kind="document",
+            file=record,
+            caption=caption,
+        )
+
+    def _inject_from_user(
+        self,
+        chat_id: int,
+        chat_type: str,
+        user_id: int | None,
+        first_name: str,
+        language_code: str | None = "en",
+        **fields: Any,
+    ) -> JSONDict:
+        """Queue an Update with a non-text message (``fields`` of StoredMessage) from a user."""
         self._incoming_chat(chat_id, chat_type, None, first_name)
         sender = self._default_user(chat_id, chat_type, user_id)
         self._register_user(sender, first_name, language_code, None)
-        record = self._new_file(content, filename, mime_type, "documents")
         message = self._store(
             StoredMessage(
                 chat_id=chat_id,
                 message_id=self._new_message_id(chat_id),
                 date=int(time.time()),
                 from_bot=False,
-                kind="document",
-                file=record,
-                caption=caption,
                 user_id=sender,
+                **fields,
             )
         )
         return self.inject_update({"message": self._message_json(message)})
