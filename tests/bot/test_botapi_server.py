@@ -539,3 +539,20 @@ async def test_stop_ends_a_pending_long_poll_at_once() -> None:
         await server.stop()
         assert await poll == ()
         assert time.monotonic() - started < 1
+
+
+async def test_injected_messages_come_from_a_user_never_from_the_bot() -> None:
+    async with BotApiServer(token="1:TEST") as server:
+        update = server.inject_message(2, "/start")
+        sender = update["message"]["from"]
+        assert (sender["id"], sender["is_bot"], sender["first_name"]) == (2, False, "Test")
+        with pytest.raises(ValueError, match="is the bot itself"):
+            server.inject_message(1, "/start")  # the private chat of user 1: the bot's own id
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{server.base_url}/test/inject", json={"chat_id": 1, "text": "/start"}
+            ) as refused,
+        ):
+            assert refused.status == 400
+            assert "is the bot itself" in await refused.text()

@@ -1835,9 +1835,22 @@ class BotApiServer:
         )
 
     def _default_user(self, chat_id: int, chat_type: str, user_id: int | None) -> int:
-        if user_id is not None:
-            return user_id
-        return chat_id if chat_type == "private" else DEFAULT_GROUP_USER_ID
+        """Who sends an injected update: ``user_id``, or in a private chat the chat's own id.
+
+        ValueError when that is the bot's id (the number before the token's colon): updates
+        come from users, and a message "from" the bot would greet the bot by its own name.
+        """
+        sender = (
+            user_id
+            if user_id is not None
+            else (chat_id if chat_type == "private" else DEFAULT_GROUP_USER_ID)
+        )
+        if sender == self.bot_id:
+            raise ValueError(
+                f"user {sender} is the bot itself (its token starts with {self.bot_id}:); "
+                "inject as another user: another chat_id, or a user_id"
+            )
+        return sender
 
     def inject_message(
         self,

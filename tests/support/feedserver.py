@@ -2,11 +2,20 @@
 
 Tests fetch from it exactly as the bot fetches from the internet, so timeouts, redirects,
 conditional GET and compression are exercised for real. Later work adds faults with ``add``.
+
+It also runs on its own, for trying the bot without the internet (README, "Trying it without
+Telegram")::
+
+    .venv/bin/python -m tests.support.feedserver --port 8082 [--corpus ../shared/corpus]
+
+serves ``/news.xml``, a feed of sample headlines from the last hours, made at start.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import gzip
 from collections import Counter
 from dataclasses import dataclass, field
@@ -46,13 +55,13 @@ class FeedServer:
         self._runner: web.AppRunner | None = None
         self.port = 0
 
-    async def start(self) -> None:
-        """Start listening on 127.0.0.1 at a free port."""
+    async def start(self, port: int = 0) -> None:
+        """Start listening on 127.0.0.1 at ``port`` (0: a free one)."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         server = site._server
         assert server is not None
@@ -158,3 +167,49 @@ class FeedServer:
             etag=f'"{stat.st_size:x}-{int(stat.st_mtime):x}"',
             last_modified=formatdate(stat.st_mtime, usegmt=True),
         )
+
+
+# ----------------------------------------------------------------------------------------------
+# Standalone
+# ----------------------------------------------------------------------------------------------
+
+# Sample headlines for /news.xml: {title: hours ago}.
+SAMPLE_NEWS = {
+    "Iran and the IAEA agree on new inspections in Tehran": 1,
+    "Oil prices rise as Iran talks stall": 2,
+    "Floods close roads across northern Iraq": 3,
+    "Syria: aid convoy reaches Hasakah": 4,
+    "Champions League: late goal settles the derby": 5,
+    "Markets: tech shares lead a quiet day": 6,
+}
+
+
+async def _serve(port: int, corpus: Path | None) -> None:
+    from tests.support.feeds import rss
+
+    server = FeedServer(corpus)
+    server.add("/news.xml", rss(SAMPLE_NEWS, title="Sample News"))
+    await server.start(port)
+    print(f"Feed server on http://127.0.0.1:{server.port}")
+    print(f"  sample feed: {server.url('/news.xml')}")
+    if corpus is not None:
+        print(f"  corpus:      {server.url('/corpus/feeds/')}NAME (the files in {corpus}/feeds)")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Feeds on 127.0.0.1 for trying the bot offline")
+    parser.add_argument("--port", type=int, default=8082)
+    parser.add_argument(
+        "--corpus", type=Path, default=None, help="also serve this folder under /corpus/"
+    )
+    args = parser.parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args.port, args.corpus))
+
+
+if __name__ == "__main__":
+    main()
