@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import Chat
@@ -21,11 +22,13 @@ async def upsert_chat(
 ) -> tuple[Chat, bool]:
     """Create the chat with default settings, or refresh its title and reactivate it.
 
-    Returns the row and whether it was created.
+    Returns the row and whether it was created. A chat's first updates arrive together and
+    are handled at once, so two units of work may both find no row: the one whose insert
+    loses the race reads the winner's row instead.
     """
     chat = await session.get(Chat, ref.id)
     if chat is None:
-        chat = Chat(
+        new = Chat(
             id=ref.id,
             kind=ref.kind.value,
             title=ref.title[:256],
@@ -40,9 +43,15 @@ async def upsert_chat(
             created_at=now,
             updated_at=now,
         )
-        session.add(chat)
-        await session.flush()
-        return chat, True
+        try:
+            async with session.begin_nested():
+                session.add(new)
+                await session.flush()
+            return new, True
+        except IntegrityError:
+            chat = await session.get(Chat, ref.id, populate_existing=True)
+            if chat is None:  # pragma: no cover - the winner's row was deleted since
+                raise
     chat.kind = ref.kind.value
     if ref.title:
         chat.title = ref.title[:256]
