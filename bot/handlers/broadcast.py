@@ -28,6 +28,7 @@ import warnings
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from babel.dates import format_timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
@@ -450,8 +451,10 @@ def _progress_text(context: CallbackContext, current: Progress, lang: str) -> st
         eta = _("done")
     elif current.eta is None:
         eta = _("unknown")
-    else:
+    elif lang == DEFAULT_LANGUAGE:
         eta = cases.duration_text(current.eta)
+    else:  # CLDR's words for the largest unit ("3 دقائق")
+        eta = format_timedelta(timedelta(seconds=round(current.eta)), locale=lang)
     return services(context).renderer.render("broadcast_progress", lang=lang, p=current, eta=eta)
 
 

@@ -249,3 +249,33 @@ async def test_only_group_admins_follow_for_the_group(harness: Harness) -> None:
         "/following", chat_id=GROUP, chat_type="supergroup", user_id=MEMBER_USER
     )
     assert _numbered(listing) == ["1. isis"]
+
+
+async def test_unfollow_alone_lists_the_keyword_topics_as_buttons_that_remove_them(
+    harness: Harness,
+) -> None:
+    nothing = await harness.send("/unfollow")
+    assert (nothing.text or "").startswith("You follow no keyword topics. Add one like this:")
+    assert button_labels(nothing) == []
+    await _follow_and_save(harness, "/follow isis")
+    await _follow_and_save(harness, "/follow damascus")
+
+    picker = await harness.send("/unfollow")
+    assert (picker.text or "").splitlines()[:3] == [
+        "Which keyword topic should I stop following?",
+        "1. isis",
+        "2. damascus",
+    ]
+    assert button_labels(picker) == ["✖ 1. isis", "✖ 2. damascus"]
+
+    answer = await harness.press(picker, button_data(picker, "✖ 1. isis"))
+    assert answer.params.get("text") == "Unfollowed isis"
+    after = harness.current(picker)
+    assert (after.text or "").splitlines()[:4] == [
+        "✅ Unfollowed “isis”.",
+        "",
+        "Your keyword topics",
+        "1. damascus",
+    ]
+    assert button_labels(after) == ["✖ 1. damascus"]
+    assert [t.name for t in await personal_topics.following(harness.db, ALICE)] == ["damascus"]
