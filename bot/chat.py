@@ -19,7 +19,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.handlers.replies import Markup, reply
+from bot.replies import Markup, reply
 from bot.services import Services, chat_ref, services
 from digests import chat_languages, subscriptions
 from digests.errors import NewsbotError
