@@ -34,10 +34,10 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
-from bot import handlers  # before bot.chat, which needs the handlers package loaded
+from bot import handlers
 from bot.chat import fallback_language
-from bot.handlers.replies import answer
 from bot.lanes import Lanes
+from bot.replies import answer
 from bot.services import Services
 from digests.chat_languages import chat_language
 from digests.pacing import TokenBuckets
