@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -35,11 +36,13 @@ class WebhookReceiver:
     def __init__(self, application: Application, secret: str) -> None:  # type: ignore[type-arg]
         self._application = application
         self._secret = secret.encode()
+        self._refused = 0
+        self._refusal_logged_at: float | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret):
-            log.warning("webhook: refused a request without the right secret header")
+            self._log_refusal()
             return web.Response(status=401, text="unauthorized")
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.Response(status=413, text="body too large")
@@ -53,3 +56,14 @@ class WebhookReceiver:
         update = Update.de_json(data, self._application.bot)
         await self._application.update_queue.put(update)
         return web.Response(status=200)
+
+    def _log_refusal(self) -> None:
+        """Warn at the first refusal, then at most once a minute: a flood of forged requests
+        must not flood the logs too."""
+        self._refused += 1
+        now = time.monotonic()
+        if self._refusal_logged_at is None or now - self._refusal_logged_at >= 60:
+            log.warning(
+                "webhook: refused %d request(s) without the right secret header", self._refused
+            )
+            self._refusal_logged_at, self._refused = now, 0
