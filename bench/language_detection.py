@@ -28,7 +28,7 @@ from digests.sources.parse import parse_feed  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 ALIASES = {"nb": "no", "nn": "no", "iw": "he", "zh-cn": "zh", "zh-tw": "zh"}
-MAX_CHARS = 2000  # what digests.language reads of an article
+MAX_CHARS = 2000  # what digests.sources.language reads of an article
 
 
 def _norm(code: str | None) -> str | None:
@@ -87,9 +87,9 @@ def candidates() -> dict[str, Callable[[str], str | None]]:
     except ImportError:
         pass
     try:
-        from digests.language import detect_language
+        from digests.sources.language import detect_language
 
-        found["digests.language.detect_language"] = detect_language
+        found["digests.sources.language.detect_language"] = detect_language
     except ImportError:
         pass
     return found

@@ -597,7 +597,7 @@ async def _deliver_while(settings: Settings, db: Database, watch: Callable[[], A
 @main.command()
 def fetch() -> None:
     """Fetch every source once now, with a progress bar and a summary."""
-    from digests.ingest import fetch_sources, make_fetcher
+    from digests.ingest import Ingest, make_fetcher
     from digests.store.sources import active_schedules
     from digests.timeutil import utcnow
 
@@ -609,10 +609,7 @@ def fetch() -> None:
             return
         with click.progressbar(length=len(ids), label="fetching", file=sys.stderr) as bar:
             async with make_fetcher(settings) as fetcher:
-                summary = await fetch_sources(
-                    db,
-                    fetcher,
-                    settings,
+                summary = await Ingest(db, settings, fetcher).fetch_all(
                     now=utcnow(),
                     source_ids=ids,
                     on_done=lambda _report: bar.update(1),

@@ -33,7 +33,7 @@ from digests.connect import wait_for_database
 from digests.db import Database
 from digests.delivery import Delivery
 from digests.errors import ConfigError
-from digests.ingest import make_fetcher
+from digests.ingest import Ingest, make_fetcher
 from digests.leases import POLLER, SENDER, Lease, Owner
 from digests.render import Renderer
 from digests.roles import Roles
@@ -176,7 +176,12 @@ async def _run_roles(
         services.delivery = delivery
         sender = SenderRole(delivery, sender_lease)
         scheduler = NewsScheduler(
-            db, settings, fetcher, renderer, notify=services.notify_sender, telemetry=metrics
+            db,
+            settings,
+            Ingest(db, settings, fetcher),
+            renderer,
+            notify=services.notify_sender,
+            telemetry=metrics,
         )
         roles += [sender, ClockRole(scheduler)]
         webhook = None

@@ -1,40 +1,52 @@
-"""Fetching sources and matching what they bring: the ingest use case the CLI and jobs call."""
+"""Ingest: fetch sources, store what is new, give each new article its language, story, topics.
+
+One :class:`Ingest` is built per process (``bot/runner.py``, the CLI's ``fetch``) and kept, as
+:class:`~digests.delivery.Delivery` is. What it keeps warm is the topic matcher, rebuilt only
+when the topics version changes (building it from 100k keyword topics takes seconds). The
+near-duplicate index is not in memory: each article's LSH band keys and title key are stored
+(``story_keys``) and a batch of new articles looks up only its own keys, then matches in a
+small :class:`~digests.stories.StoryIndex` of those candidates, dropped after the batch. So
+the process does not grow with the articles it has seen, a restart finds the same stories,
+and several processes on one database agree.
+
+The steps after storing run in the transaction that stores the articles, in this order:
+language, story (copies of one story join it), topics. They receive the stored values and do
+not select them again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
-from digests.language import detect_languages
+from digests.matching import MatchableText, TopicMatcher
 from digests.settings import Settings
 from digests.sources.fetch import Fetcher
-from digests.sources.update import update_all, update_source
+from digests.sources.language import article_sample, detect_all
+from digests.sources.update import AfterStore, update_all, update_source
+from digests.store import article_language
 from digests.store import matches as match_store
+from digests.store import stories as story_store
 from digests.store import topics as topic_store
-from digests.story_ingest import assign_stories
-from digests.types import FetchReport, FetchSummary
+from digests.stories import (
+    DEFAULT_WINDOW,
+    Copy,
+    StoryIndex,
+    best_text,
+    encode_signature,
+    lookup_keys,
+    signature,
+    title_key,
+)
+from digests.types import FetchReport, FetchSummary, NewArticle
 
-
-async def match_new_articles(session: AsyncSession, article_ids: list[int]) -> None:
-    """Match freshly stored articles against every topic, in the same unit of work."""
-    if article_ids:
-        topics = await topic_store.all_matchable_topics(session)
-        await match_store.match_articles(session, article_ids, topics)
-
-
-def after_store_pipeline(now: datetime) -> Callable[[AsyncSession, list[int]], Awaitable[None]]:
-    """What happens to new articles in the transaction that stores them, in this order:
-    language, story (copies of one story join it), topics."""
-
-    async def run(session: AsyncSession, article_ids: list[int]) -> None:
-        await detect_languages(session, article_ids)
-        await assign_stories(session, article_ids, now)
-        await match_new_articles(session, article_ids)
-
-    return run
+log = logging.getLogger(__name__)
 
 
 def make_fetcher(settings: Settings) -> Fetcher:
@@ -46,39 +58,183 @@ def make_fetcher(settings: Settings) -> Fetcher:
     )
 
 
-async def fetch_sources(
-    db: Database,
-    fetcher: Fetcher,
-    settings: Settings,
-    *,
+class Ingest:
+    """Fetches sources and files what they bring; built once per process and kept."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        fetcher: Fetcher,
+        *,
+        story_window: timedelta = DEFAULT_WINDOW,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._fetcher = fetcher
+        self.story_window = story_window
+        self.topics = TopicMatcherCache()
+
+    async def fetch_all(
+        self,
+        *,
+        now: datetime,
+        source_ids: Sequence[int] | None = None,
+        on_done: Callable[[FetchReport], None] | None = None,
+    ) -> FetchSummary:
+        """Fetch the given sources (those due at ``now`` when None) once, store and file
+        new articles. ``on_done(report)`` is called as each source finishes."""
+        return await update_all(
+            self._db,
+            self._fetcher,
+            now=now,
+            allow_private=self._settings.allow_private_sources,
+            after_store=self.after_store(now),
+            source_ids=list(source_ids) if source_ids is not None else None,
+            on_done=on_done,
+            enrich=self._settings.fetch_pages,
+        )
+
+    async def fetch_one(self, source_id: int, *, now: datetime) -> FetchReport:
+        """Fetch one source now; its failure is recorded on it, never raised."""
+        report, _ = await update_source(
+            self._db,
+            self._fetcher,
+            source_id,
+            now=now,
+            allow_private=self._settings.allow_private_sources,
+            after_store=self.after_store(now),
+            enrich=self._settings.fetch_pages,
+        )
+        return report
+
+    def after_store(self, now: datetime) -> AfterStore:
+        """What happens to new articles in the transaction that stores them: language, story,
+        topics."""
+
+        async def run(session: AsyncSession, new: list[NewArticle]) -> None:
+            new = await detect_languages(session, new)
+            await assign_stories(session, new, now, window=self.story_window)
+            await self.topics.store_matches(session, new)
+
+        return run
+
+
+class TopicMatcherCache:
+    """The matcher over every topic, kept until ``topics_version`` changes.
+
+    Bound: one matcher, whose size follows the topics, not the articles (about 0.2 MB per
+    1,000 topics, ~21 MB at 100k: bench/results/personal_topics.md). A rebuild runs in a
+    worker thread, one at a time.
+    """
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+        self._matcher = TopicMatcher(())
+        self._lock = asyncio.Lock()
+        self.builds = 0
+
+    async def matcher(self, session: AsyncSession) -> TopicMatcher:
+        """The matcher for the topics ``session`` sees, rebuilt if they changed."""
+        async with self._lock:
+            # The version first: a change committed between the two reads is then seen
+            # as a newer version next time, never hidden under an old one.
+            version = await topic_store.topics_version(session)
+            if version != self._version:
+                topics = await topic_store.all_matchable_topics(session)
+                self._matcher = await asyncio.to_thread(TopicMatcher, topics)
+                self._version = version
+                self.builds += 1
+            return self._matcher
+
+    async def store_matches(self, session: AsyncSession, new: Sequence[NewArticle]) -> int:
+        """Match new articles (none matched yet) against every topic and store the matches;
+        returns how many."""
+        if not new:
+            return 0
+        matcher = await self.matcher(session)
+        return await match_store.insert_matches(
+            session,
+            (
+                (article.id, article.sort_at, match)
+                for article in new
+                for match in matcher.match(
+                    MatchableText(article.title, article.summary, article.text)
+                )
+            ),
+        )
+
+
+async def detect_languages(session: AsyncSession, new: Sequence[NewArticle]) -> list[NewArticle]:
+    """Detect and record the language of the new articles that have none yet; returns them
+    with it. Detection runs in a worker thread (a few ms an article) so the loop keeps serving
+    chats."""
+    samples = [
+        (a.id, article_sample(a.title, a.summary, a.text)) for a in new if a.language is None
+    ]
+    if not samples:
+        return list(new)
+    found = await asyncio.to_thread(detect_all, samples)
+    await article_language.set_article_languages(session, found)
+    return [replace(a, language=found.get(a.id, a.language)) for a in new]
+
+
+@dataclass(frozen=True, slots=True)
+class _Sketched:
+    article: NewArticle
+    copy: Copy
+    keys: list[int]
+
+
+async def assign_stories(
+    session: AsyncSession,
+    new: Sequence[NewArticle],
     now: datetime,
-    source_ids: Sequence[int] | None = None,
-    on_done: Callable[[FetchReport], None] | None = None,
-) -> FetchSummary:
-    """Fetch the given sources (all when None) once, store and match new articles."""
-    return await update_all(
-        db,
-        fetcher,
-        now=now,
-        allow_private=settings.allow_private_sources,
-        after_store=after_store_pipeline(now),
-        source_ids=list(source_ids) if source_ids is not None else None,
-        on_done=on_done,
-        enrich=settings.fetch_pages,
-    )
+    *,
+    window: timedelta = DEFAULT_WINDOW,
+) -> None:
+    """Put each new article in a story: the one it is a copy of, or a new one.
+
+    Copies are recognised among the articles stored within ``window`` before ``now`` (by
+    text) and within ``TITLE_WINDOW`` of the article (by title, across sources). Articles
+    are handled in id order, so two copies stored in one batch join one story.
+    """
+    if not new:
+        return
+    sketched = [_sketch(article) for article in sorted(new, key=lambda a: a.id)]
+    index = StoryIndex()
+    wanted = {key for item in sketched for key in item.keys}
+    for copy in await story_store.copies_by_keys(session, wanted, since=now - window):
+        index.add(copy)
+    assignments: dict[int, int] = {}
+    signatures: dict[int, bytes] = {}
+    keys: dict[int, list[int]] = {}
+    created = joined = 0
+    for item in sketched:
+        article, copy = item.article, item.copy
+        match = index.match(copy.sketch, copy.title, article.source_id, article.first_seen_at)
+        story_id = None
+        if match is not None and await story_store.add_to_story(
+            session, match.story_id, article, now
+        ):
+            story_id = match.story_id
+            joined += 1
+        if story_id is None:
+            story_id = await story_store.create_story(session, article, now)
+            created += 1
+        assignments[article.id] = story_id
+        keys[article.id] = item.keys
+        if copy.sketch is not None:
+            signatures[article.id] = encode_signature(copy.sketch)
+        index.add(replace(copy, story_id=story_id))
+    await story_store.set_stories(session, assignments)
+    await story_store.save_signatures(session, signatures, now)
+    await story_store.save_keys(session, keys, now)
+    log.debug("stories: %d new, %d copies of known stories", created, joined)
 
 
-async def fetch_source(
-    db: Database, fetcher: Fetcher, settings: Settings, source_id: int, *, now: datetime
-) -> FetchReport:
-    """Fetch one source now; its failure is recorded on it, never raised."""
-    report, _ = await update_source(
-        db,
-        fetcher,
-        source_id,
-        now=now,
-        allow_private=settings.allow_private_sources,
-        after_store=after_store_pipeline(now),
-        enrich=settings.fetch_pages,
-    )
-    return report
+def _sketch(article: NewArticle) -> _Sketched:
+    sketch = signature(best_text(article.title, article.summary, article.text))
+    key = title_key(article.title)
+    copy = Copy(article.id, 0, article.source_id, article.first_seen_at, sketch, key)
+    return _Sketched(article, copy, lookup_keys(sketch, key))

@@ -302,6 +302,34 @@ class ArticleSignature(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class StoryKey(Base):
+    """A key the near-duplicate index finds an article by: one per LSH band of its MinHash
+    signature and one for its normalised title (64-bit hashes, see ``digests.stories``).
+
+    The index lives here rather than in memory, so the process does not grow with the
+    articles it has seen. Rows older than the matching window are never read and may be
+    pruned by ``created_at``. There is no foreign key: a row whose article is gone finds
+    nothing, and every candidate is confirmed against the article itself.
+    """
+
+    __tablename__ = "story_keys"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class TopicsVersion(Base):
+    """One row counting changes to ``topics``: database triggers (migration 0006) add one on
+    every insert, update and delete, whichever process or code path makes it. Ingest keeps
+    its topic matcher until the number changes."""
+
+    __tablename__ = "topics_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class Broadcast(Base):
     """An admin's breaking-news message to many chats: who, when, what, to whom, and counts."""
 

@@ -31,8 +31,8 @@ from digests.stories import DEFAULT_WINDOW
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=1)
-# Signatures are read back for the index's window only (digests.story_ingest); a day's margin
-# covers a process whose index was built a little earlier.
+# Signatures and story keys are read back for the matching window only (digests.ingest); a
+# day's margin covers a fetch that started a little earlier.
 SIGNATURE_KEEP = DEFAULT_WINDOW + timedelta(days=1)
 # Seconds to wait after each batch: the sender and replies take the database meanwhile.
 PAUSE = 0.02

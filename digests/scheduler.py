@@ -26,11 +26,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from digests.db import Database
 from digests.editions import run_tick
-from digests.ingest import fetch_source
+from digests.ingest import Ingest
 from digests.render import Renderer
 from digests.retention import PRUNE_EVERY, RetentionPolicy, scheduled_prune
 from digests.settings import Settings
-from digests.sources.fetch import Fetcher
 from digests.store.sources import ClaimedSource, claim_due, schedule_next
 from digests.telemetry import NO_TELEMETRY, Telemetry
 from digests.timeutil import utcnow
@@ -53,7 +52,7 @@ class NewsScheduler:
         self,
         db: Database,
         settings: Settings,
-        fetcher: Fetcher,
+        ingest: Ingest,
         renderer: Renderer | None = None,
         notify: Callable[[], None] | None = None,
         telemetry: Telemetry = NO_TELEMETRY,
@@ -62,7 +61,7 @@ class NewsScheduler:
         self._db = db
         self._telemetry = telemetry
         self._settings = settings
-        self._fetcher = fetcher
+        self._ingest = ingest
         self._renderer = renderer
         self._notify = notify
         # A job that could not start on time still runs once (coalesced) within its interval,
@@ -183,9 +182,7 @@ class NewsScheduler:
 
     async def _fetch(self, source: ClaimedSource) -> None:
         started = time.monotonic()
-        report = await fetch_source(
-            self._db, self._fetcher, self._settings, source.id, now=utcnow()
-        )
+        report = await self._ingest.fetch_one(source.id, now=utcnow())
         interval = source.fetch_interval
         jitter = random.uniform(0, min(60, interval / 10))  # hosts not hit in step
         async with self._db.transaction() as session:

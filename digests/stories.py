@@ -14,7 +14,9 @@ articles merge, including separate write-ups of one event.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,8 +38,8 @@ CONFIRM_JACCARD = 0.4
 MIN_WORDS = 30
 TITLE_MIN_WORDS = 5
 TITLE_WINDOW = timedelta(days=3)
-# How far back the in-memory index remembers copies: about 5 KiB per article (measured), so
-# a week of 3,000 articles a day is ~100 MB. Older copies are not recognised.
+# How far back copies are recognised. The keys live in the database (``story_keys``), not in
+# memory: in memory the index took about 5 KiB per article, ~100 MB a week at 3,000 a day.
 DEFAULT_WINDOW = timedelta(days=7)
 # "first reported" is shown when the story was first seen this much earlier than the copy.
 REPUBLISHED_AFTER = timedelta(days=1)
@@ -108,6 +110,31 @@ def similarity(a: LeanMinHash, b: LeanMinHash) -> float:
     return float(a.jaccard(b))
 
 
+def lookup_keys(sketch: LeanMinHash | None, title: str | None) -> list[int]:
+    """The 64-bit keys an article is found by in a stored index: one per LSH band of
+    ``sketch`` (two copies sharing any key are candidates, exactly as in :class:`StoryIndex`'s
+    MinHashLSH) and one for its ``title`` key. Signed, so they fit a BIGINT column."""
+    bands = _band_keys(sketch) if sketch is not None else ()
+    return [*bands, *_title_keys(title)]
+
+
+def _band_keys(sketch: LeanMinHash) -> Iterator[int]:
+    bands, rows = LSH_BANDS
+    values = np.asarray(sketch.hashvalues[: bands * rows], dtype=_DTYPE)
+    for band in range(bands):
+        data = values[band * rows : (band + 1) * rows].tobytes()
+        yield _key(bytes([SIGNATURE_VERSION, band]) + data)
+
+
+def _title_keys(title: str | None) -> Iterator[int]:
+    if title is not None:
+        yield _key(b"title:" + title.encode())
+
+
+def _key(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little", signed=True)
+
+
 def title_key(title: str) -> str | None:
     """The normalised title that identifies a headline-only copy, or None if too generic."""
     tokens = words(title)
@@ -150,25 +177,20 @@ class Match:
 
 
 class StoryIndex:
-    """The copies seen in the last ``window``, searchable by MinHash LSH and by title.
+    """Copies searchable by MinHash LSH and by title, in memory.
 
-    One instance lives per process and is kept warm across ingests; it is rebuilt from the
-    stored signatures when it is new (``loaded_until`` is None) and topped up incrementally,
-    so a restart or a second process finds the same stories (see digests/story_ingest.py).
-    Not thread-safe; asyncio tasks may share it.
+    Ingest builds one per batch of new articles from the candidates the stored keys point to
+    (``digests.ingest``), so it holds a few hundred copies at most and is dropped after the
+    batch; nothing grows with the articles seen. Not thread-safe.
     """
 
     def __init__(
         self,
-        window: timedelta = DEFAULT_WINDOW,
         *,
         bands: tuple[int, int] = LSH_BANDS,
         confirm: float = CONFIRM_JACCARD,
     ) -> None:
-        self.window = window
         self.confirm = confirm
-        self.loaded_until: datetime | None = None
-        self._bands = bands
         self._lsh = MinHashLSH(num_perm=NUM_PERM, params=bands)
         self._copies: dict[int, Copy] = {}
         self._titles: dict[str, list[int]] = {}
@@ -182,13 +204,6 @@ class StoryIndex:
     def get(self, article_id: int) -> Copy | None:
         """The copy known by this article id, if any."""
         return self._copies.get(article_id)
-
-    def clear(self) -> None:
-        """Forget everything; the next refresh rebuilds the index from the database."""
-        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=self._bands)
-        self._copies.clear()
-        self._titles.clear()
-        self.loaded_until = None
 
     def add(self, copy: Copy) -> None:
         """Remember ``copy`` (again: a known article id is replaced)."""

@@ -94,6 +94,23 @@ class FeedEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article just stored, as the steps after storing (language, story, topics) read it,
+    so none of them selects again the rows the same transaction just wrote."""
+
+    id: int
+    source_id: int
+    url: str
+    title: str
+    summary: str
+    text: str
+    published_at: datetime | None
+    first_seen_at: datetime
+    sort_at: datetime
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedFeed:
     """A feed's title and entries, parsed and cleaned of HTML."""
 

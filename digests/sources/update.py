@@ -30,11 +30,11 @@ from digests.sources.pages import (
 )
 from digests.sources.reading import read_feed_off_loop
 from digests.store import article_text, articles, sources
-from digests.types import FetchReport, FetchSummary
+from digests.types import FetchReport, FetchSummary, NewArticle
 
 log = logging.getLogger(__name__)
 
-AfterStore = Callable[[AsyncSession, list[int]], Awaitable[None]]
+AfterStore = Callable[[AsyncSession, list[NewArticle]], Awaitable[None]]
 OnDone = Callable[[FetchReport], None]
 
 # Entries stored per transaction (see _store): 2,000 bound parameters per insert, and topic
@@ -55,10 +55,11 @@ async def update_source(
 ) -> tuple[FetchReport, list[int]]:
     """Fetch one source and store its new articles; returns the report and the new ids.
 
-    ``after_store(session, new_ids)`` runs in the same transaction as the insert (topic
-    matching uses it). With ``enrich``, up to ``page_limit`` summary-only feed items not stored
-    yet get their pages fetched for full text; a page source fetches up to ``page_limit``
-    linked articles. Every failure becomes a failed report and is recorded on the source.
+    ``after_store(session, new_articles)`` runs in the same transaction as the insert, with
+    the stored values (language, stories and topics are set by it). With ``enrich``, up to
+    ``page_limit`` summary-only feed items not stored yet get their pages fetched for full
+    text; a page source fetches up to ``page_limit`` linked articles. Every failure becomes a
+    failed report and is recorded on the source.
     """
     async with db.transaction() as session:
         source = await sources.find_source(session, str(source_id))
@@ -149,12 +150,12 @@ async def _store(
     for start in range(0, len(entries), STORE_BATCH):
         batch = entries[start : start + STORE_BATCH]
         async with db.transaction() as session:
-            ids = await articles.insert_new_articles(
+            new = await articles.insert_new_articles(
                 session, source_id, batch, now, leads=found.leads, languages=found.languages
             )
-            if ids and after_store is not None:
-                await after_store(session, ids)
-        new_ids.extend(ids)
+            if new and after_store is not None:
+                await after_store(session, new)
+        new_ids.extend(a.id for a in new)
     return new_ids
 
 

@@ -1,37 +1,14 @@
-"""SQL for articles' languages: which lack one, record them, which languages were seen lately."""
+"""SQL for articles' languages: record them, and which languages were seen lately."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import Article
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleText:
-    """What language detection reads of an article."""
-
-    id: int
-    title: str
-    summary: str
-    text: str
-
-
-async def articles_without_language(
-    session: AsyncSession, article_ids: list[int]
-) -> list[ArticleText]:
-    """Those of ``article_ids`` whose language is not known yet, with their text."""
-    rows = await session.execute(
-        select(Article.id, Article.title, Article.summary, Article.text)
-        .where(Article.id.in_(article_ids), Article.language.is_(None))
-        .order_by(Article.id)
-    )
-    return [ArticleText(*row) for row in rows.all()]
 
 
 async def set_article_languages(session: AsyncSession, languages: Mapping[int, str]) -> None:

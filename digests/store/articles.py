@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digests.models import Article
 from digests.sources.canon import canonical_url
 from digests.timeutil import as_utc
-from digests.types import FeedEntry
+from digests.types import FeedEntry, NewArticle
 
 _URL_LIMIT = 2048
 # Rows looked up and inserted per statement: 500 rows of 10 columns bind 5,000 parameters,
@@ -33,8 +33,8 @@ async def insert_new_articles(
     *,
     leads: Mapping[str, str] | None = None,
     languages: Mapping[str, str | None] | None = None,
-) -> list[int]:
-    """Store the entries not seen before and return the new articles' ids, in feed order.
+) -> list[NewArticle]:
+    """Store the entries not seen before and return the new articles, in feed order.
 
     ``leads`` and ``languages`` (by the entry's URL, as given) are stored with them.
 
@@ -70,16 +70,16 @@ async def insert_new_articles(
                 "sort_at": min(published, now) if published else now,
             }
         )
-    ids: list[int] = []
+    new: list[NewArticle] = []
     for start in range(0, len(rows), _CHUNK):
-        ids.extend(await _insert_fresh(session, source_id, rows[start : start + _CHUNK]))
-    return ids
+        new.extend(await _insert_fresh(session, source_id, rows[start : start + _CHUNK]))
+    return new
 
 
 async def _insert_fresh(
     session: AsyncSession, source_id: int, rows: list[dict[str, Any]]
-) -> list[int]:
-    """Insert the rows whose guid (for this source) and URL are not stored; their new ids."""
+) -> list[NewArticle]:
+    """Insert the rows whose guid (for this source) and URL are not stored; the new articles."""
     known_guids = set(
         await session.scalars(
             select(Article.guid).where(
@@ -99,4 +99,19 @@ async def _insert_fresh(
     result = await session.execute(statement, fresh)
     ids_by_url = {url: article_id for article_id, url in result}
     await session.flush()
-    return [ids_by_url[r["url"]] for r in fresh if r["url"] in ids_by_url]
+    return [
+        NewArticle(
+            id=ids_by_url[r["url"]],
+            source_id=source_id,
+            url=r["url"],
+            title=r["title"],
+            summary=r["summary"],
+            text=r["text"],
+            published_at=r["published_at"],
+            first_seen_at=r["first_seen_at"],
+            sort_at=r["sort_at"],
+            language=r["language"],
+        )
+        for r in fresh
+        if r["url"] in ids_by_url
+    ]

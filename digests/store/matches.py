@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digests.matching import MatchableText, TopicMatcher
+from digests.matching import MatchableText, TopicMatch, TopicMatcher
 from digests.models import Article, ArticleTopic
 from digests.types import TopicInfo
 
@@ -42,23 +42,37 @@ async def match_articles(
                 Article.id.in_(batch)
             )
         )
-        found = [
-            {
-                "article_id": article_id,
-                "topic_id": match.topic_id,
-                "strength": match.strength,
-                "matched": ", ".join(match.matched)[:256],
-                "sort_at": sort_at,
-            }
-            for article_id, title, summary, body, sort_at in rows.all()
-            for match in matcher.match(MatchableText(title, summary or "", body or ""))
-        ]
-        # One executemany per chunk, not an ORM object per row: an article can match
-        # hundreds of personal topics (bench/personal_topics.py).
-        for chunk in range(0, len(found), _INSERT_CHUNK):
-            await session.execute(insert(ArticleTopic), found[chunk : chunk + _INSERT_CHUNK])
-        stored += len(found)
+        stored += await insert_matches(
+            session,
+            (
+                (article_id, sort_at, match)
+                for article_id, title, summary, body, sort_at in rows.all()
+                for match in matcher.match(MatchableText(title, summary or "", body or ""))
+            ),
+        )
     return stored
+
+
+async def insert_matches(
+    session: AsyncSession, matches: Iterable[tuple[int, datetime, TopicMatch]]
+) -> int:
+    """Store ``(article_id, sort_at, match)`` rows of articles that have none with these
+    topics yet (new articles); returns how many."""
+    found = [
+        {
+            "article_id": article_id,
+            "topic_id": match.topic_id,
+            "strength": match.strength,
+            "matched": ", ".join(match.matched)[:256],
+            "sort_at": sort_at,
+        }
+        for article_id, sort_at, match in matches
+    ]
+    # One executemany per chunk, not an ORM object per row: an article can match
+    # hundreds of personal topics (bench/personal_topics.py).
+    for chunk in range(0, len(found), _INSERT_CHUNK):
+        await session.execute(insert(ArticleTopic), found[chunk : chunk + _INSERT_CHUNK])
+    return len(found)
 
 
 async def _forget(session: AsyncSession, article_ids: list[int], topic_ids: set[int]) -> None:

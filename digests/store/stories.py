@@ -1,4 +1,4 @@
-"""SQL for stories: Story rows, signatures, and what the near-duplicate index is rebuilt from.
+"""SQL for stories: Story rows, signatures, and the near-duplicate index's lookup keys.
 
 Plain functions that take the session first and never commit: the caller owns the unit of work.
 """
@@ -12,24 +12,12 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digests.models import Article, ArticleSignature, Source, Story
-from digests.stories import Copy, decode_signature, encode_signature, title_key
+from digests.models import Article, ArticleSignature, Source, Story, StoryKey
+from digests.stories import Copy, decode_signature, title_key
+from digests.types import NewArticle
 
 _IN_CHUNK = 500
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleToCluster:
-    """What clustering needs to know about a freshly stored article."""
-
-    article_id: int
-    source_id: int
-    title: str
-    summary: str
-    text: str
-    published_at: datetime | None
-    first_seen_at: datetime
-    story_id: int | None
+_INSERT_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,99 +38,65 @@ class StoryFacts:
         return min(self.first_published_at, self.first_seen_at)
 
 
-async def articles_to_cluster(
-    session: AsyncSession, article_ids: Collection[int]
-) -> list[ArticleToCluster]:
-    """The articles with these ids, oldest id first (the order they were stored in)."""
-    found: list[ArticleToCluster] = []
-    ids = sorted(set(article_ids))
-    for start in range(0, len(ids), _IN_CHUNK):
+async def copies_by_keys(
+    session: AsyncSession, keys: Collection[int], *, since: datetime
+) -> list[Copy]:
+    """The clustered articles stored since ``since`` that have any of these lookup keys
+    (``digests.stories.lookup_keys``), oldest id first: the candidates a batch of new articles
+    can be copies of. Signatures of another scheme version are left out."""
+    wanted = sorted(set(keys))
+    found: dict[int, Copy] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
         rows = await session.execute(
             select(
                 Article.id,
-                Article.source_id,
-                Article.title,
-                Article.summary,
-                Article.text,
-                Article.published_at,
-                Article.first_seen_at,
                 Article.story_id,
+                Article.source_id,
+                Article.first_seen_at,
+                Article.title,
+                ArticleSignature.signature,
             )
-            .where(Article.id.in_(ids[start : start + _IN_CHUNK]))
-            .order_by(Article.id)
-        )
-        found.extend(ArticleToCluster(*row) for row in rows.all())
-    return found
-
-
-async def recent_copies(
-    session: AsyncSession, *, signed_since: datetime, titled_since: datetime
-) -> list[Copy]:
-    """Clustered articles to (re)build the index from.
-
-    Those whose signature was stored at or after ``signed_since`` (found by text), and those
-    first seen at or after ``titled_since`` (found by title, with their signature if any).
-    Signatures of another scheme version are left out.
-    """
-    copies: dict[int, Copy] = {}
-    columns = (
-        Article.id,
-        Article.story_id,
-        Article.source_id,
-        Article.first_seen_at,
-        Article.title,
-        ArticleSignature.signature,
-    )
-    signed = await session.execute(
-        select(*columns)
-        .join(Article, Article.id == ArticleSignature.article_id)
-        .where(ArticleSignature.created_at >= signed_since, Article.story_id.is_not(None))
-    )
-    titled = await session.execute(
-        select(*columns)
-        .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
-        .where(Article.first_seen_at >= titled_since, Article.story_id.is_not(None))
-    )
-    for article_id, story_id, source_id, seen_at, title, data in [*signed.all(), *titled.all()]:
-        if story_id is None:
-            continue
-        copies[article_id] = Copy(
-            article_id=article_id,
-            story_id=story_id,
-            source_id=source_id,
-            seen_at=seen_at,
-            sketch=decode_signature(data) if data is not None else None,
-            title=title_key(title),
-        )
-    return sorted(copies.values(), key=lambda c: c.article_id)
-
-
-async def copy_is_current(session: AsyncSession, copy: Copy) -> bool:
-    """Whether the stored article still is ``copy``: same story, same signature or title.
-
-    The index lives in memory, so it can hold an article whose transaction rolled back, or
-    one of a database that was emptied since; this check keeps such ghosts from merging.
-    """
-    row = (
-        await session.execute(
-            select(Article.story_id, Article.title, ArticleSignature.signature)
+            .select_from(StoryKey)
+            .join(Article, Article.id == StoryKey.article_id)
             .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
-            .where(Article.id == copy.article_id)
+            .where(
+                StoryKey.key.in_(wanted[start : start + _IN_CHUNK]),
+                StoryKey.created_at >= since,
+                Article.first_seen_at >= since,
+                Article.story_id.is_not(None),
+            )
         )
-    ).first()
-    if row is None or row[0] != copy.story_id:
-        return False
-    if copy.sketch is not None:
-        return row[2] is not None and bytes(row[2]) == encode_signature(copy.sketch)
-    return title_key(row[1]) == copy.title
+        for article_id, story_id, source_id, seen_at, title, data in rows.all():
+            if article_id in found or story_id is None:
+                continue
+            found[article_id] = Copy(
+                article_id=article_id,
+                story_id=story_id,
+                source_id=source_id,
+                seen_at=seen_at,
+                sketch=decode_signature(bytes(data)) if data is not None else None,
+                title=title_key(title),
+            )
+    return sorted(found.values(), key=lambda c: c.article_id)
 
 
-async def create_story(session: AsyncSession, article: ArticleToCluster, now: datetime) -> int:
+async def save_keys(session: AsyncSession, keys: dict[int, list[int]], now: datetime) -> None:
+    """Store each article's lookup keys (by article id), so later articles find it."""
+    rows = [
+        {"key": key, "article_id": article_id, "created_at": now}
+        for article_id, article_keys in keys.items()
+        for key in set(article_keys)
+    ]
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        await session.execute(insert(StoryKey), rows[start : start + _INSERT_CHUNK])
+
+
+async def create_story(session: AsyncSession, article: NewArticle, now: datetime) -> int:
     """A new story whose first sighting is ``article``; returns its id."""
     story_id = await session.scalar(
         insert(Story)
         .values(
-            first_article_id=article.article_id,
+            first_article_id=article.id,
             first_source_id=article.source_id,
             first_seen_at=article.first_seen_at,
             first_published_at=article.published_at,
@@ -157,7 +111,7 @@ async def create_story(session: AsyncSession, article: ArticleToCluster, now: da
 
 
 async def add_to_story(
-    session: AsyncSession, story_id: int, article: ArticleToCluster, now: datetime
+    session: AsyncSession, story_id: int, article: NewArticle, now: datetime
 ) -> bool:
     """Count ``article`` as one more copy of the story; False if the story is not there.
 

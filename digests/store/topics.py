@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digests.echo import shorten
 from digests.errors import Duplicate
 from digests.i18n import N_
-from digests.models import Subscription, Topic
+from digests.models import Subscription, Topic, TopicsVersion
 from digests.types import TopicInfo
 
 
@@ -96,6 +96,13 @@ async def all_matchable_topics(session: AsyncSession) -> list[TopicInfo]:
     """Every topic matching must consider: curated and personal."""
     rows = await session.execute(select(Topic).order_by(Topic.id))
     return [to_info(topic) for topic in rows.scalars()]
+
+
+async def topics_version(session: AsyncSession) -> int:
+    """A number that changes whenever any topic is added, edited or deleted, by any process
+    (kept by database triggers, migration 0006)."""
+    version = await session.scalar(select(TopicsVersion.version).where(TopicsVersion.id == 1))
+    return int(version or 0)
 
 
 async def remove_topic(session: AsyncSession, topic: Topic) -> None:

@@ -12,7 +12,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.services import Services
 from digests.db import Database
-from digests.ingest import fetch_sources, make_fetcher
+from digests.ingest import Ingest, make_fetcher
 from digests.render import Renderer
 from digests.settings import Settings
 from digests.sources.register import register_source
@@ -89,7 +89,7 @@ class Harness:
                 )
             for name, keywords in (topics or {}).items():
                 await add_topic(self.db, name, keywords, now=now)
-            return await fetch_sources(self.db, fetcher, self.settings, now=now)
+            return await Ingest(self.db, self.settings, fetcher).fetch_all(now=now)
 
     def current(self, message: StoredMessage) -> StoredMessage:
         """The message as it is now, after any edits."""

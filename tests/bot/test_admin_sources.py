@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from digests.ingest import fetch_sources, make_fetcher
+from digests.ingest import Ingest, make_fetcher
 from digests.models import Article
 from digests.opml import OpmlFeed, parse_opml, write_opml
 from digests.store import sources as source_store
@@ -114,12 +114,11 @@ async def test_source_list_shows_health_and_pauses_resumes_removes(
     await harness.send(f"/addsource {feeds.url('/sport.xml')}", chat_id=ADMIN_ID)
     world, sport = sorted(await _sources(harness), key=lambda s: s.name, reverse=True)
     async with make_fetcher(harness.settings) as fetcher:
-        await fetch_sources(harness.db, fetcher, harness.settings, now=utcnow())
+        ingest = Ingest(harness.db, harness.settings, fetcher)
+        await ingest.fetch_all(now=utcnow())
         feeds.add("/sport.xml", b"server trouble", "text/plain", status=500)
         for _ in range(2):
-            await fetch_sources(
-                harness.db, fetcher, harness.settings, now=utcnow(), source_ids=[sport.id]
-            )
+            await ingest.fetch_all(now=utcnow(), source_ids=[sport.id])
     async with harness.db.transaction() as session:
         # One of World's articles came in 30 hours ago: it leaves the 24-hour count.
         await session.execute(

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from digests import topics
-from digests.ingest import fetch_sources, make_fetcher
+from digests.ingest import Ingest, make_fetcher
 from digests.sources.register import register_source
 from digests.timeutil import utcnow
 from tests.bot.conftest import ADMIN_ID, Harness, button_data, button_labels
@@ -46,7 +46,7 @@ async def _fetch(harness: Harness, feeds: FeedServer) -> None:
             allow_private=True,
             now=utcnow(),
         )
-        await fetch_sources(harness.db, fetcher, harness.settings, now=utcnow())
+        await Ingest(harness.db, harness.settings, fetcher).fetch_all(now=utcnow())
 
 
 async def test_admin_adds_edits_and_deletes_a_topic_every_chat_sees_it(

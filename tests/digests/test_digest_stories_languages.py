@@ -11,9 +11,11 @@ from telegram.constants import ParseMode
 
 from digests.db import Database
 from digests.editions import run_tick
-from digests.ingest import after_store_pipeline
+from digests.ingest import Ingest
 from digests.models import Chat, OutboxMessage, Source, Subscription
 from digests.render import Renderer
+from digests.settings import Settings
+from digests.sources.fetch import Fetcher
 from digests.split import visible_text
 from digests.store import topics as topic_store
 from digests.store.articles import insert_new_articles
@@ -44,8 +46,8 @@ async def _source(db: Database, name: str) -> int:
 
 async def _ingest(db: Database, source_id: int, entry: FeedEntry, now: datetime) -> None:
     async with db.transaction() as session:
-        ids = await insert_new_articles(session, source_id, [entry], now)
-        await after_store_pipeline(now)(session, ids)
+        new = await insert_new_articles(session, source_id, [entry], now)
+        await Ingest(db, Settings(), Fetcher()).after_store(now)(session, new)
 
 
 async def _chat(

@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from digests.db import Database
 from digests.errors import FeedParseError
-from digests.language import detect_language, detect_languages
+from digests.ingest import detect_languages
 from digests.models import Article, Source
+from digests.sources.language import detect_language
 from digests.sources.parse import parse_feed
 from digests.store.article_language import languages_since
+from digests.types import NewArticle
 from tests.conftest import CORPUS, SEED
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -130,8 +132,24 @@ async def test_ingest_hook_fills_in_missing_languages_only(db: Database) -> None
         },
     )
     async with db.transaction() as session:
-        await detect_languages(session, list(ids.values()))
-        await detect_languages(session, [])
+        stored = await session.scalars(select(Article).where(Article.id.in_(ids.values())))
+        new = [
+            NewArticle(
+                a.id,
+                a.source_id,
+                a.url,
+                a.title,
+                a.summary,
+                a.text,
+                None,
+                a.first_seen_at,
+                a.sort_at,
+                a.language,
+            )
+            for a in stored
+        ]
+        returned = {a.title: a.language for a in await detect_languages(session, new)}
+        assert await detect_languages(session, []) == []
     async with db.transaction() as session:
         rows = await session.execute(select(Article.title, Article.language))
         found = {title: language for title, language in rows.all()}
@@ -141,6 +159,7 @@ async def test_ingest_hook_fills_in_missing_languages_only(db: Database) -> None
         "Die Regierung hat heute neue Regeln beschlossen": "de-declared",  # left as it was
         "Live": None,  # too short to tell
     }
+    assert returned == found  # the later steps of ingest see what was recorded
 
 
 async def test_languages_seen_lately_most_articles_first(db: Database) -> None:

@@ -13,7 +13,7 @@ from digests import personal_topics as personal
 from digests import subscriptions, topics
 from digests.db import Database
 from digests.errors import Duplicate, InvalidInput, NotFound
-from digests.ingest import match_new_articles
+from digests.ingest import TopicMatcherCache
 from digests.latest import UnknownTopic, latest_headlines
 from digests.models import ArticleTopic, Source, Subscription, Topic
 from digests.settings import Settings
@@ -73,9 +73,9 @@ async def store_articles(
             )
             for i, (title, text) in enumerate(articles)
         ]
-        ids = await insert_new_articles(session, source_id, entries, at)
-        await match_new_articles(session, ids)
-    return ids
+        new = await insert_new_articles(session, source_id, entries, at)
+        await TopicMatcherCache().store_matches(session, new)
+    return [a.id for a in new]
 
 
 async def follow(db: Database, chat: ChatRef, text: str) -> personal.SavedFollow:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from digests.db import Database
-from digests.ingest import make_fetcher
+from digests.ingest import Ingest, make_fetcher
 from digests.models import OutboxMessage
 from digests.scheduler import NewsScheduler
 from digests.settings import Settings
@@ -44,7 +44,7 @@ async def test_sources_are_fetched_by_the_scheduler_and_paused_ones_are_not(db: 
         )
         await source_store.set_paused(session, paused, True)
     fetcher = make_fetcher(settings)
-    scheduler = NewsScheduler(db, settings, fetcher)
+    scheduler = NewsScheduler(db, settings, Ingest(db, settings, fetcher))
     scheduler.start()
     try:
         for _ in range(100):
@@ -73,7 +73,7 @@ async def test_the_scheduler_prunes_on_its_own(db: Database) -> None:
             update(OutboxMessage).values(status="sent", created_at=utcnow() - timedelta(days=2))
         )
     fetcher = make_fetcher(settings)
-    scheduler = NewsScheduler(db, settings, fetcher)
+    scheduler = NewsScheduler(db, settings, Ingest(db, settings, fetcher))
     await scheduler.prune()
     await fetcher.close()
     async with db.transaction() as session:
@@ -94,7 +94,8 @@ async def test_several_workers_share_the_due_sources_and_fetch_each_once(db: Dat
     for _ in range(3):
         worker_db = Database(db.url)
         fetcher = make_fetcher(settings)
-        workers.append((worker_db, fetcher, NewsScheduler(worker_db, settings, fetcher,
+        ingest = Ingest(worker_db, settings, fetcher)
+        workers.append((worker_db, fetcher, NewsScheduler(worker_db, settings, ingest,
                                                           parallel_fetches=4)))  # fmt: skip
     try:
         fetched = await asyncio.gather(*(s.fetch_due() for _, _, s in workers))

@@ -7,19 +7,19 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, func, select
 
 from digests import topics
 from digests.db import Database
-from digests.ingest import match_new_articles
+from digests.ingest import TopicMatcherCache, assign_stories
 from digests.latest import latest_headlines
-from digests.models import Article, Story
+from digests.models import Article, Story, StoryKey
 from digests.render import Renderer, headline_views
 from digests.store import articles as article_store
 from digests.store import sources as source_store
 from digests.store import stories as story_store
-from digests.stories import StoryIndex
-from digests.story_ingest import assign_stories
+from digests.stories import LSH_BANDS
 from digests.types import FeedEntry
 from tests.conftest import CORPUS, SEED
 
@@ -66,19 +66,17 @@ async def store(
     *,
     now: datetime,
     published: datetime | None = None,
-    index: StoryIndex | None = None,
     summary: str = "",
+    window: timedelta = timedelta(days=7),
 ) -> int:
     """Store one article the way ingest does: insert, assign its story, match topics."""
     url = f"https://s{source_id}.example/{abs(hash((title, text, now)))}"
     entry = FeedEntry(title, url, url, summary=summary, text=text, published_at=published)
     async with db.transaction() as session:
-        [article_id] = await article_store.insert_new_articles(session, source_id, [entry], now)
-        await assign_stories(
-            session, [article_id], now, index if index is not None else StoryIndex()
-        )
-        await match_new_articles(session, [article_id])
-    return article_id
+        new = await article_store.insert_new_articles(session, source_id, [entry], now)
+        await assign_stories(session, new, now, window=window)
+        await TopicMatcherCache().store_matches(session, new)
+    return new[0].id
 
 
 async def story_of(db: Database, article_id: int) -> Story:
@@ -100,15 +98,12 @@ async def latest_text(db: Database, topic: str, now: datetime) -> str:
 
 async def test_two_sources_carrying_one_wire_story_are_one_item_with_also(db: Database) -> None:
     await topics.add_topic(db, "Plague", "plague", now=NOW)
-    index = StoryIndex()
     wire, daily, tabloid = [await add_source(db, n) for n in ("Wire One", "Daily Two", "Sun")]
-    first = await store(db, wire, "Plague case in China", PLAGUE, now=NOW, index=index)
+    first = await store(db, wire, "Plague case in China", PLAGUE, now=NOW)
     later = NOW + timedelta(hours=2)
-    copy = await store(
-        db, daily, "China confirms plague", light_edit(PLAGUE), now=later, index=index
-    )
+    copy = await store(db, daily, "China confirms plague", light_edit(PLAGUE), now=later)
     # A separate write-up of the same event is a story of its own.
-    own = await store(db, tabloid, "Rabbit plague", OTHER_PLAGUE, now=later, index=index)
+    own = await store(db, tabloid, "Rabbit plague", OTHER_PLAGUE, now=later)
 
     assert (await story_of(db, first)).id == (await story_of(db, copy)).id
     assert (await story_of(db, own)).id != (await story_of(db, first)).id
@@ -124,7 +119,6 @@ async def test_two_sources_carrying_one_wire_story_are_one_item_with_also(db: Da
 
 async def test_a_republished_report_keeps_its_first_source_and_date(db: Database) -> None:
     await topics.add_topic(db, "Syria", "syria, hasakah", now=NOW)
-    index = StoryIndex()
     cnn, arab_press = await add_source(db, "CNN Wire"), await add_source(db, "Arab Press")
     title = "Deadly ISIS prison break attempt fuels fears of the group's resurgence"
     original = await store(
@@ -133,7 +127,6 @@ async def test_a_republished_report_keeps_its_first_source_and_date(db: Database
         title,
         seed_body(),
         now=NOW,
-        index=index,
         published=datetime(2022, 1, 21, 9, tzinfo=UTC),
     )
     later = NOW + timedelta(hours=3)
@@ -144,7 +137,6 @@ async def test_a_republished_report_keeps_its_first_source_and_date(db: Database
         title,
         page,
         now=later,
-        index=index,
         published=datetime(2025, 5, 31, tzinfo=UTC),
     )
 
@@ -174,25 +166,56 @@ async def test_a_republished_report_keeps_its_first_source_and_date(db: Database
         assert sorted(also_new) == sorted([original, republished])
 
 
-async def test_a_new_index_finds_the_story_from_the_database(db: Database) -> None:
+async def test_copies_are_found_through_keys_stored_in_the_database(db: Database) -> None:
     a, b = await add_source(db, "Wire One"), await add_source(db, "Daily Two")
-    first = await store(db, a, "Plague case", PLAGUE, now=NOW, index=StoryIndex())
-    restarted = StoryIndex()  # as after a restart, or in a second worker
-    copy = await store(
-        db,
-        b,
-        "Plague copy",
-        light_edit(PLAGUE, 0.1),
-        now=NOW + timedelta(hours=1),
-        index=restarted,
-    )
+    first = await store(db, a, "Plague case reported in northern China", PLAGUE, now=NOW)
+    async with db.transaction() as session:
+        keys = await session.scalar(
+            select(func.count()).select_from(StoryKey).where(StoryKey.article_id == first)
+        )
+    assert keys == LSH_BANDS[0] + 1  # one per band, one for the title
+    # Nothing of the first article is kept in memory: the copy is found in the database.
+    copy = await store(db, b, "Plague copy", light_edit(PLAGUE, 0.1), now=NOW + timedelta(hours=1))
     assert (await story_of(db, copy)).id == (await story_of(db, first)).id
-    assert len(restarted) == 2
+
+
+async def test_a_copy_older_than_the_window_starts_a_new_story(db: Database) -> None:
+    a, b = await add_source(db, "Wire One"), await add_source(db, "Daily Two")
+    first = await store(db, a, "Plague case", PLAGUE, now=NOW)
+    late = NOW + timedelta(days=8)
+    stale = await store(db, b, "Plague copy", light_edit(PLAGUE), now=late)
+    assert (await story_of(db, stale)).id != (await story_of(db, first)).id
+    kept = await store(
+        db, b, "Plague again", light_edit(PLAGUE, seed=4), now=late, window=timedelta(days=10)
+    )
+    assert (await story_of(db, kept)).id == (await story_of(db, first)).id
+
+
+async def test_pruned_keys_and_rolled_back_batches_find_nothing(db: Database) -> None:
+    a, b = await add_source(db, "Wire One"), await add_source(db, "Daily Two")
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            url = "https://s1.example/rolled-back"
+            new = await article_store.insert_new_articles(
+                session, a, [FeedEntry("Seed", url, url, text=seed_body())], NOW
+            )
+            await assign_stories(session, new, NOW)
+            raise RuntimeError("the fetch failed after clustering")
+    first = await store(db, a, "Plague case", PLAGUE, now=NOW)
+    async with db.transaction() as session:
+        await session.execute(delete(StoryKey).where(StoryKey.created_at <= NOW))
+    later = NOW + timedelta(hours=1)
+    seed_copy = await store(db, b, "Seed copy", light_edit(seed_body()), now=later)
+    plague_copy = await store(db, b, "Plague copy", light_edit(PLAGUE), now=later)
+    async with db.transaction() as session:
+        stories = await session.scalar(select(func.count()).select_from(Story))
+    assert stories == 3  # the pruned and the rolled-back article are never matched
+    assert (await story_of(db, plague_copy)).id != (await story_of(db, first)).id
+    assert (await story_of(db, seed_copy)).article_count == 1
 
 
 async def test_distinct_corpus_articles_never_merge(db: Database) -> None:
     sources = [await add_source(db, f"Outlet {n}") for n in range(3)]
-    index = StoryIndex()
     texts = sorted((CORPUS / "pages").glob("*.expected.txt"))
     entries = {
         source_id: [
@@ -204,8 +227,8 @@ async def test_distinct_corpus_articles_never_merge(db: Database) -> None:
     for step, (source_id, batch) in enumerate(entries.items()):
         now = NOW + timedelta(minutes=step)
         async with db.transaction() as session:
-            ids = await article_store.insert_new_articles(session, source_id, batch, now)
-            await assign_stories(session, ids, now, index)
+            new = await article_store.insert_new_articles(session, source_id, batch, now)
+            await assign_stories(session, new, now)
     async with db.transaction() as session:
         story_ids = list(await session.scalars(select(Article.story_id)))
     assert len(story_ids) == len(texts)
@@ -215,31 +238,14 @@ async def test_distinct_corpus_articles_never_merge(db: Database) -> None:
 
 async def test_headline_only_items_match_by_title_across_sources(db: Database) -> None:
     a, b = await add_source(db, "Wire One"), await add_source(db, "Daily Two")
-    index = StoryIndex()
     title = "Iraq and Syria sign a border deal"
-    first = await store(db, a, title, "", now=NOW, index=index)
+    first = await store(db, a, title, "", now=NOW)
     # The same source repeating a title is another story (recurring columns, updates).
-    again = await store(db, a, title, "", now=NOW + timedelta(hours=1), index=index)
+    again = await store(db, a, title, "", now=NOW + timedelta(hours=1))
     assert (await story_of(db, again)).id != (await story_of(db, first)).id
-    copy = await store(db, b, title.upper() + "!", "", now=NOW + timedelta(hours=2), index=index)
+    copy = await store(db, b, title.upper() + "!", "", now=NOW + timedelta(hours=2))
     assert (await story_of(db, copy)).id == (await story_of(db, first)).id
     # Too generic a title is never matched on its own.
-    short = await store(db, a, "Live updates", "", now=NOW, index=index)
-    short_copy = await store(db, b, "Live updates", "", now=NOW, index=index)
+    short = await store(db, a, "Live updates", "", now=NOW)
+    short_copy = await store(db, b, "Live updates", "", now=NOW)
     assert (await story_of(db, short)).id != (await story_of(db, short_copy)).id
-
-
-async def test_the_process_index_ignores_ghosts_of_other_databases(db: Database) -> None:
-    # assign_stories without an index uses the process-wide one; it may hold copies from an
-    # earlier test's database (same article ids). They must not leak into this one.
-    a, b = await add_source(db, "Wire One"), await add_source(db, "Daily Two")
-    for source_id, text in ((a, PLAGUE), (b, seed_body())):
-        url = f"https://s{source_id}.example/ghost"
-        async with db.transaction() as session:
-            ids = await article_store.insert_new_articles(
-                session, source_id, [FeedEntry("t", url, url, text=text)], NOW
-            )
-            await assign_stories(session, ids, NOW)
-    async with db.transaction() as session:
-        story_ids = list(await session.scalars(select(Article.story_id)))
-    assert len(set(story_ids)) == 2

@@ -9,10 +9,11 @@ import pytest
 from digests import subscriptions, topics
 from digests.db import Database
 from digests.errors import Duplicate, InvalidInput, NotFound
-from digests.ingest import match_new_articles
 from digests.latest import UnknownTopic, latest_headlines
 from digests.models import Article, Source
 from digests.settings import Settings
+from digests.store import matches as match_store
+from digests.store import topics as topic_store
 from digests.types import ChatKind, ChatRef
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -47,7 +48,9 @@ async def add_articles(db: Database, titles: list[str], *, start: datetime = NOW
             session.add(article)
             await session.flush()
             ids.append(article.id)
-        await match_new_articles(session, ids)
+        await match_store.match_articles(
+            session, ids, await topic_store.all_matchable_topics(session)
+        )
     return ids
 
 

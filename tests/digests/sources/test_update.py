@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
@@ -12,7 +12,7 @@ from digests.models import Article
 from digests.sources.fetch import Fetcher
 from digests.sources.update import update_all, update_source
 from digests.store import sources
-from digests.types import FetchReport
+from digests.types import FetchReport, NewArticle
 from tests.support.feedserver import FeedServer
 
 NOW = datetime(2026, 2, 18, 8, 0, tzinfo=UTC)
@@ -35,11 +35,15 @@ async def test_one_broken_source_does_not_stop_the_good_one(
     done: list[FetchReport] = []
     matched: list[int] = []
 
-    async def after_store(session: AsyncSession, ids: list[int]) -> None:
-        matched.extend(ids)
-        assert await session.scalar(
-            select(func.count()).select_from(Article).where(Article.id.in_(ids))
-        ) == len(ids)
+    async def after_store(session: AsyncSession, new: list[NewArticle]) -> None:
+        # The hook gets the values just stored, in the same transaction.
+        matched.extend(a.id for a in new)
+        stored = await session.execute(
+            select(Article.id, Article.title, Article.url, Article.sort_at).where(
+                Article.id.in_([a.id for a in new])
+            )
+        )
+        assert sorted(stored.all()) == sorted((a.id, a.title, a.url, a.sort_at) for a in new)
 
     async with Fetcher() as fetcher:
         summary = await update_all(
