@@ -49,7 +49,7 @@ from digests.db import Database  # noqa: E402
 from digests.models import Article, Chat, Source, Subscription, Topic  # noqa: E402
 from tests.support.botapi import BotApiServer  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("NEWSBOT_SHARED", ROOT.parent / "shared"))
 OVERLAP = 10  # items a fetch sees again: storage must recognise them
 COPY_SHARE = 0.2
 CHATS = 50

@@ -7,23 +7,38 @@ index setting: recall at 5/10/15/20% edits, false merges among the distinct text
 happens to the manifest's `story_cluster` groups (same event, different words), the time per
 article and the index's memory per article.
 
+The setting newsbot uses is also run through the real ingest step (``digests.ingest.
+assign_stories`` over a SQLite file: keys stored in ``story_keys``, candidates looked up per
+batch): the same copies, in the same order, must give the same figures.
+
 Run: .venv/bin/python bench/stories.py [SHARED_DIR]
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import sys
+import tempfile
 import time
 import tracemalloc
 from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
 
+from sqlalchemy import insert, select
+
+from digests import migrate
+from digests.db import Database
 from digests.errors import FeedParseError
+from digests.ingest import assign_stories
+from digests.models import Article, Source, Story, StoryKey
 from digests.sources.parse import parse_feed
+from digests.store.articles import insert_new_articles
 from digests.stories import (
+    CONFIRM_JACCARD,
+    LSH_BANDS,
     Copy,
     StoryIndex,
     best_text,
@@ -33,6 +48,7 @@ from digests.stories import (
     title_key,
     words,
 )
+from digests.types import FeedEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared"
@@ -145,6 +161,109 @@ def run(
     return recall, merges, per_article
 
 
+class _RollBack(Exception):
+    """Leaves a transaction without storing what it did."""
+
+
+async def run_stored(
+    originals: dict[str, str], distinct: dict[str, str], url: str
+) -> tuple[dict[float, tuple[int, int]], list[tuple[str, str, float]], float]:
+    """As :func:`run` with newsbot's setting, through ``assign_stories`` on a database."""
+    await asyncio.to_thread(migrate.upgrade, url)
+    db = Database(url)
+    try:
+        async with db.transaction() as session:
+            await session.execute(
+                insert(Source),
+                [
+                    {"url": f"https://s{n}.example/", "name": f"S{n}", "kind": "feed"}
+                    | {"fetch_interval": 900, "created_at": NOW}
+                    for n in range(len(distinct) + 1)
+                ],
+            )
+            source_ids = list(await session.scalars(select(Source.id).order_by(Source.id)))
+        # Recall: the originals stored once, each copy tried alone in a transaction that is
+        # rolled back, so copies never match each other (as in run()).
+        story_of: dict[int, str] = {}
+        names = list(originals)
+        for start in range(0, len(names), 50):
+            entries = [
+                FeedEntry(f"p{n}", f"https://o.example/{n}", f"o{n}", text=originals[name])
+                for n, name in enumerate(names[start : start + 50], start)
+            ]
+            async with db.transaction() as session:
+                new = await insert_new_articles(session, source_ids[0], entries, NOW)
+                await assign_stories(session, new, NOW)
+                stories = await session.execute(
+                    select(Article.story_id, Article.guid).where(
+                        Article.id.in_([a.id for a in new])
+                    )
+                )
+                story_of |= {story: names[int(guid[1:])] for story, guid in stories.all()}
+        rng = random.Random(7)
+        vocabulary = sorted({w for text in originals.values() for w in text.split()})
+        recall = {}
+        for rate in RATES:
+            found = total = 0
+            for name, text in originals.items():
+                if signature(text) is None:
+                    continue
+                for trial in range(TRIALS):
+                    copy = edit(text, rate, rng, vocabulary)
+                    total += 1
+                    url = f"https://c.example/{rate}/{name}/{trial}"
+                    try:
+                        async with db.transaction() as session:
+                            [article] = await insert_new_articles(
+                                session, source_ids[-1], [FeedEntry("c", url, url, text=copy)], NOW
+                            )
+                            await assign_stories(session, [article], NOW)
+                            story = await session.scalar(
+                                select(Article.story_id).where(Article.id == article.id)
+                            )
+                            found += story_of.get(story or 0) == name
+                            raise _RollBack
+                    except _RollBack:
+                        pass
+            recall[rate] = (found, total)
+        # False merges: the distinct texts stored in fetches of 50, each from its own source.
+        async with db.transaction() as session:
+            await session.execute(Article.__table__.delete())
+            await session.execute(Story.__table__.delete())
+            await session.execute(StoryKey.__table__.delete())
+        names = list(distinct)
+        started = time.perf_counter()
+        for start in range(0, len(names), 50):
+            async with db.transaction() as session:
+                for n, name in enumerate(names[start : start + 50], start):
+                    text = distinct[name]
+                    entry = FeedEntry(
+                        text.split("\n", 1)[0], f"https://d.example/{n}", f"d{n}", text=text
+                    )
+                    new = await insert_new_articles(session, source_ids[n], [entry], NOW)
+                    await assign_stories(session, new, NOW)
+        per_article = (time.perf_counter() - started) / len(names)
+        async with db.transaction() as session:
+            rows = await session.execute(
+                select(Article.guid, Story.first_article_id, Article.id).join(
+                    Story, Story.id == Article.story_id
+                )
+            )
+            guid_of = {}
+            merged = []
+            for guid, first, article_id in rows.all():
+                guid_of[article_id] = guid
+                if first != article_id:
+                    merged.append((article_id, first))
+        merges = [
+            (names[int(guid_of[a][1:])], names[int(guid_of[f][1:])], float("nan"))
+            for a, f in merged
+        ]
+        return recall, merges, per_article
+    finally:
+        await db.close()
+
+
 def memory_per_article(bands: tuple[int, int], texts: list[str], count: int = 3000) -> float:
     # Distinct sketches (shuffled word samples), so every article fills its own buckets.
     rng = random.Random(1)
@@ -203,6 +322,17 @@ def main() -> None:
             else:
                 kind = "FALSE MERGE"
             print(f"    merged {name} into {other} (J~{score:.2f}, {kind})")
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'stories.db'}"
+        recall, merges, per_article = asyncio.run(run_stored(originals, distinct, url))
+    cells = " | ".join(f"{100 * f / t:.0f}% ({f}/{t})" for f, t in recall.values())
+    print(
+        f"| {LSH_BANDS[0]} x {LSH_BANDS[1]}, stored keys (ingest) | {CONFIRM_JACCARD} | {cells} | "
+        f"{len(merges)} of {len(distinct)} | {1000 * per_article:.2f} |"
+    )
+    for name, other, _ in merges:
+        kind = "a true copy: the same wire lede" if (name, other) in TRUE_COPIES else "FALSE MERGE"
+        print(f"    merged {name} into {other} ({kind})")
     texts = list(originals.values())
     for bands in sorted({bands for bands, _ in SETTINGS}):
         kib = memory_per_article(bands, texts) / 1024

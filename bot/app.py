@@ -111,6 +111,23 @@ async def _show_commands(application: Application, admin_ids: frozenset[int]) ->
             log.warning("admin %s: command menu not set (%s)", admin_id, exc)
 
 
+def drop_empty_chat_state(application: Application) -> int:  # type: ignore[type-arg]
+    """Forget the per-chat and per-user dicts python-telegram-bot holds that are empty.
+
+    The library makes one for every chat whose update a handler asks for ``chat_data``
+    (/settings looks at every plain-text message for an open prompt) and keeps it for the
+    life of the process: about 250 bytes a chat, ~25 MB at 100k chats. The runner calls
+    this every few minutes; returns how many were dropped.
+    """
+    chats = [chat_id for chat_id, data in application.chat_data.items() if not data]
+    users = [user_id for user_id, data in application.user_data.items() if not data]
+    for chat_id in chats:
+        application.drop_chat_data(chat_id)
+    for user_id in users:
+        application.drop_user_data(user_id)
+    return len(chats) + len(users)
+
+
 def run_polling(application: Application) -> None:  # type: ignore[type-arg]
     """Serve until interrupted (SIGINT/SIGTERM), by long polling."""
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, drop_empty_chat_state
 from bot.health import BotApiWatch, Readiness
 from bot.logs import asyncio_exception_handler, install_redaction, secrets_of, setup_logging
 from bot.metrics import Metrics
@@ -44,6 +44,9 @@ from digests.sources.fetch import Fetcher
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# How often python-telegram-bot's empty per-chat dicts are dropped (bot.app).
+SWEEP_EVERY = 300.0
 
 
 def run_bot(settings: Settings) -> None:
@@ -210,11 +213,22 @@ async def _run_roles(
                     f"{host}:{port} ({exc.strerror or exc})"
                 ) from None
         await application.start()
-        await _until_stopped(application, roles, stop, identity, server)
+        sweeping = asyncio.create_task(_sweep(application), name="sweep")
+        try:
+            await _until_stopped(application, roles, stop, identity, server)
+        finally:
+            sweeping.cancel()
     finally:
         if server is not None:
             await server.stop()
         await application.shutdown()
+
+
+async def _sweep(application: Application) -> None:  # type: ignore[type-arg]
+    """Every SWEEP_EVERY seconds, drop the empty per-chat dicts python-telegram-bot keeps."""
+    while True:
+        await asyncio.sleep(SWEEP_EVERY)
+        drop_empty_chat_state(application)
 
 
 async def _until_stopped(

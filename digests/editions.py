@@ -333,7 +333,11 @@ def _local_when(moment: datetime, timezone: str, lang: str) -> str:
 
 
 class _Editor:
-    """One tick's shared state: ranked candidates, article texts and rendered fragments."""
+    """One tick's shared state: ranked candidates, article texts and rendered fragments.
+
+    Its caches live as long as one tick and are bounded by what the tick reads (its articles,
+    topics, zones); the rendered digests by ``_RENDER_CACHE`` entries.
+    """
 
     def __init__(
         self, renderer: Renderer, names: dict[int, str], personal: set[int] | None = None

@@ -57,10 +57,15 @@ def N_(message: str) -> str:
     return message
 
 
-@functools.cache
 def translations(language: str) -> gettext.NullTranslations:
     """The compiled catalog for ``language``; English (the source language) has none."""
-    code = supported_language(language)
+    return _catalog(supported_language(language))
+
+
+@functools.cache
+def _catalog(code: str) -> gettext.NullTranslations:
+    """Cached by supported language, so bounded by the catalogs there are (two today), however
+    many Telegram language codes come in."""
     po = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
     if code == DEFAULT_LANGUAGE or not po.exists():
         return gettext.NullTranslations()
@@ -95,7 +100,12 @@ class Translator:
     __call__ = gettext
 
 
-@functools.cache
 def translator(language: str) -> Translator:
     """The shared Translator for ``language``."""
-    return Translator(language)
+    return _translator(supported_language(language))
+
+
+@functools.cache
+def _translator(code: str) -> Translator:
+    """One per supported language (a bounded cache, as :func:`_catalog`)."""
+    return Translator(code)

@@ -48,6 +48,9 @@ from digests.types import FetchReport, FetchSummary, NewArticle
 
 log = logging.getLogger(__name__)
 
+# Sources fetched and stored at a time (the CLI's `fetch` used 8 before there was an Ingest).
+CONCURRENCY = 8
+
 
 def make_fetcher(settings: Settings) -> Fetcher:
     """A fetcher configured from the settings."""
@@ -59,7 +62,12 @@ def make_fetcher(settings: Settings) -> Fetcher:
 
 
 class Ingest:
-    """Fetches sources and files what they bring; built once per process and kept."""
+    """Fetches sources and files what they bring; built once per process and kept.
+
+    At most ``concurrency`` sources are fetched and stored at a time, however many fall due
+    together: each holds its parsed feed and a transaction, so this bounds memory and the
+    wait for SQLite's one writer.
+    """
 
     def __init__(
         self,
@@ -68,10 +76,13 @@ class Ingest:
         fetcher: Fetcher,
         *,
         story_window: timedelta = DEFAULT_WINDOW,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self._db = db
         self._settings = settings
         self._fetcher = fetcher
+        self._concurrency = concurrency
+        self._gate = asyncio.Semaphore(concurrency)
         self.story_window = story_window
         self.topics = TopicMatcherCache()
 
@@ -91,21 +102,24 @@ class Ingest:
             allow_private=self._settings.allow_private_sources,
             after_store=self.after_store(now),
             source_ids=list(source_ids) if source_ids is not None else None,
+            concurrency=self._concurrency,
             on_done=on_done,
             enrich=self._settings.fetch_pages,
         )
 
     async def fetch_one(self, source_id: int, *, now: datetime) -> FetchReport:
-        """Fetch one source now; its failure is recorded on it, never raised."""
-        report, _ = await update_source(
-            self._db,
-            self._fetcher,
-            source_id,
-            now=now,
-            allow_private=self._settings.allow_private_sources,
-            after_store=self.after_store(now),
-            enrich=self._settings.fetch_pages,
-        )
+        """Fetch one source now (after waiting for a place among the ``concurrency`` in
+        flight); its failure is recorded on it, never raised."""
+        async with self._gate:
+            report, _ = await update_source(
+                self._db,
+                self._fetcher,
+                source_id,
+                now=now,
+                allow_private=self._settings.allow_private_sources,
+                after_store=self.after_store(now),
+                enrich=self._settings.fetch_pages,
+            )
         return report
 
     def after_store(self, now: datetime) -> AfterStore:

@@ -124,6 +124,8 @@ class Renderer:
         self._envs: dict[str, SandboxedEnvironment] = {}
 
     def _env(self, lang: str) -> SandboxedEnvironment:
+        """One environment per supported language (callers pass ``supported_language``), so
+        the cache holds two today."""
         env = self._envs.get(lang)
         if env is None:
             env = SandboxedEnvironment(

@@ -161,6 +161,7 @@ def period_key(slot: datetime, timezone: str) -> str:
 
 @cache
 def _zone(name: str) -> ZoneInfo:
+    """Cached per valid IANA name (unknown names raise and are not kept): ~600 at most."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -301,14 +301,14 @@ def _suggestions(plain: str) -> tuple[str, ...]:
 
 @functools.cache
 def _zone_names() -> dict[str, str]:
-    """Every IANA name, keyed by its lower-case form."""
+    """Every IANA name, keyed by its lower-case form (built once: a cache of one entry)."""
     return {name.lower(): name for name in available_timezones() if name != "localtime"}
 
 
 @functools.cache
 def _iana_cities() -> dict[str, str]:
     """The city part of each geographic IANA name, by ``city_key``, for places too small for
-    GeoNames' table ("Danmarkshavn", "Stanley")."""
+    GeoNames' table ("Danmarkshavn", "Stanley"). Built once."""
     cities: dict[str, str] = {}
     for zone in sorted(available_timezones(), key=lambda z: (-z.count("/"), z)):
         if zone.startswith(_AREAS):
@@ -324,7 +324,8 @@ def country_name(code: str, language: str) -> str:
 
 @functools.cache
 def _country_codes() -> dict[str, str]:
-    """Country names in English and Arabic (CLDR) and common short forms, by ``city_key``."""
+    """Country names in English and Arabic (CLDR) and common short forms, by ``city_key``.
+    Built once."""
     codes: dict[str, str] = {}
     for code, names in city_table().countries.items():
         for name in names.values():
@@ -335,7 +336,8 @@ def _country_codes() -> dict[str, str]:
 
 @functools.cache
 def _country_choice(code: str) -> tuple[tuple[str, ...], City | None, bool]:
-    """A country's zones (its largest city's first), that city, and whether they differ."""
+    """A country's zones (its largest city's first), that city, and whether they differ.
+    Cached per country code asked: ~250 entries at most."""
     cities = city_table().in_country(code)
     zones = tuple(city.zone for city in cities) or _country_zones().get(code, ())
     offsets = {tuple(zone_offset(zone, at) for at in _SEASONS) for zone in zones}
@@ -344,7 +346,8 @@ def _country_choice(code: str) -> tuple[tuple[str, ...], City | None, bool]:
 
 @functools.cache
 def _links() -> dict[str, str]:
-    """Old IANA name -> current name, from tzdata's ``tzdata.zi`` ("L TARGET NAME" lines)."""
+    """Old IANA name -> current name, from tzdata's ``tzdata.zi`` ("L TARGET NAME" lines).
+    Built once."""
     text = resources.files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text()
     links = {}
     for line in text.splitlines():
@@ -356,7 +359,7 @@ def _links() -> dict[str, str]:
 
 @functools.cache
 def _country_zones() -> dict[str, tuple[str, ...]]:
-    """Each country's zones as tzdata's ``zone.tab`` lists them."""
+    """Each country's zones as tzdata's ``zone.tab`` lists them. Built once."""
     text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text()
     zones: dict[str, list[str]] = {}
     for line in text.splitlines():
@@ -368,4 +371,5 @@ def _country_zones() -> dict[str, tuple[str, ...]]:
 
 @functools.cache
 def _country_zones_flat() -> frozenset[str]:
+    """Every zone some country uses (built once)."""
     return frozenset(zone for zones in _country_zones().values() for zone in zones)

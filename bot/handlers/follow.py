@@ -100,7 +100,10 @@ def _keep(context: ContextTypes.DEFAULT_TYPE, request: personal.FollowRequest) -
 
 
 def _take(context: ContextTypes.DEFAULT_TYPE, token: str) -> personal.FollowRequest | None:
-    found = _pending(context).pop(token, None)
+    pending = _pending(context)
+    found = pending.pop(token, None)
+    if not pending and context.chat_data is not None:
+        del context.chat_data[_PENDING]  # an empty chat_data is dropped (bot.app)
     if found is None or found.expires_at <= utcnow():
         return None
     return found.request

@@ -7,8 +7,9 @@ GET (ETag / Last-Modified) turns an unchanged feed into a cheap 304.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -32,6 +33,12 @@ ACCEPT = (
 )
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+
+
+@dataclass(slots=True)
+class _HostSlot:
+    gate: asyncio.Semaphore
+    users: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +103,9 @@ class Fetcher:
         self.max_redirects = max_redirects
         self.user_agent = user_agent
         self._per_host = per_host
-        self._slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(self._per_host)
-        )
+        # Per-host gates, kept only while a request holds or awaits one: bounded by the
+        # requests in flight, not by every host ever fetched (page links reach many).
+        self._slots: dict[str, _HostSlot] = {}
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Fetcher:
@@ -117,6 +124,21 @@ class Fetcher:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, host: str) -> AsyncIterator[None]:
+        """One of the ``per_host`` places for requests to ``host``."""
+        slot = self._slots.get(host)
+        if slot is None:
+            slot = self._slots[host] = _HostSlot(asyncio.Semaphore(self._per_host))
+        slot.users += 1
+        try:
+            async with slot.gate:
+                yield
+        finally:
+            slot.users -= 1
+            if slot.users == 0:
+                del self._slots[host]
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -153,7 +175,7 @@ class Fetcher:
         for _hop in range(self.max_redirects + 1):
             await check_url(current, allow_private=allow_private)
             host = split_http_url(current)[0].lower()
-            async with self._slots[host]:
+            async with self._slot(host):
                 if deadline is None:
                     deadline = loop.time() + self.timeout
                 try:
