@@ -320,7 +320,7 @@ class StoryKey(Base):
 
 
 class TopicsVersion(Base):
-    """One row counting changes to ``topics``: database triggers (migration 0006) add one on
+    """One row counting changes to ``topics``: database triggers (migration 0009) add one on
     every insert, update and delete, whichever process or code path makes it. Ingest keeps
     its topic matcher until the number changes."""
 

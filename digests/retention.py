@@ -119,6 +119,7 @@ RULES: tuple[Rule, ...] = (
     Rule("digest editions", lambda p: p.history, *_aged(prune_store.EDITIONS)),
     Rule("broadcasts", lambda p: p.history, *_aged(prune_store.BROADCASTS)),
     Rule("story signatures", lambda p: p.signatures, *_aged(prune_store.SIGNATURES)),
+    Rule("story keys", lambda p: p.signatures, *_aged(prune_store.STORY_KEYS)),
 )
 
 

@@ -40,6 +40,7 @@ from digests.models import (
     DigestEdition,
     OutboxMessage,
     SentPerDay,
+    StoryKey,
 )
 from digests.store import state
 from digests.store.outbox import Status
@@ -160,6 +161,9 @@ class AgedRows:
 
 # Story signatures are only read back for the near-duplicate index's window.
 SIGNATURES = AgedRows(ArticleSignature.article_id, ArticleSignature.created_at)
+# So are the index's lookup keys. Every key of one ingest batch shares its created_at, so a
+# batch goes by timestamps, through the created_at index (the table's key is (key, article)).
+STORY_KEYS = AgedRows(StoryKey.created_at, StoryKey.created_at)
 EDITIONS = AgedRows(DigestEdition.id, DigestEdition.created_at)
 BROADCASTS = AgedRows(Broadcast.id, Broadcast.created_at, lambda: Broadcast.status != "queued")
 
@@ -185,7 +189,7 @@ async def delete_aged(
         .execution_options(synchronize_session=False)
     )
     removed = _rowcount(result)
-    return Batch(removed, removed == limit)
+    return Batch(removed, removed >= limit)
 
 
 async def _text_position(session: AsyncSession) -> tuple[datetime | None, int]:

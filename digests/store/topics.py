@@ -100,7 +100,7 @@ async def all_matchable_topics(session: AsyncSession) -> list[TopicInfo]:
 
 async def topics_version(session: AsyncSession) -> int:
     """A number that changes whenever any topic is added, edited or deleted, by any process
-    (kept by database triggers, migration 0006)."""
+    (kept by database triggers, migration 0009)."""
     version = await session.scalar(select(TopicsVersion.version).where(TopicsVersion.id == 1))
     return int(version or 0)
 

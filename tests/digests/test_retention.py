@@ -20,6 +20,7 @@ from digests.models import (
     OutboxMessage,
     Source,
     Story,
+    StoryKey,
     Topic,
 )
 from digests.retention import RetentionPolicy
@@ -135,6 +136,13 @@ async def _seed(db: Database) -> None:
         )
         session.add_all(
             [
+                StoryKey(key=key, article_id=article_id, created_at=NOW - age * DAY)
+                for article_id, age in ((1, 120), (2, 20), (4, 2))
+                for key in (article_id * 10, article_id * 10 + 1, -7)  # -7: a band they share
+            ]
+        )
+        session.add_all(
+            [
                 _broadcast(1, 40 * DAY, "done"),
                 _broadcast(2, 40 * DAY, "queued"),  # still being sent: kept
                 _broadcast(3, 5 * DAY, "done"),
@@ -193,6 +201,7 @@ async def test_rows_past_retention_go_and_rows_within_stay(db: Database) -> None
         "digest editions": 2,
         "broadcasts": 1,
         "story signatures": 2,
+        "story keys": 6,
     }
     assert await _outbox_left(db) == [
         ("sent", 6),
@@ -207,10 +216,12 @@ async def test_rows_past_retention_go_and_rows_within_stay(db: Database) -> None
             (NOW - c).days for c in await session.scalars(select(DigestEdition.created_at))
         )
         signed = set(await session.scalars(select(ArticleSignature.article_id)))
+        keyed = set(await session.execute(select(StoryKey.key, StoryKey.article_id)))
         articles = {
             a.id: (a.title, a.summary, bool(a.text), bool(a.lead))
             for a in await session.scalars(select(Article))
         }
+    assert keyed == {(40, 4), (41, 4), (-7, 4)}  # a shared band key stays for the newer one
     assert broadcasts == {2, 3}
     assert editions == [1, 29]
     assert signed == {4}
@@ -312,7 +323,7 @@ async def test_one_process_prunes_per_hour_however_many_ask(db: Database) -> Non
 async def test_scheduled_prune_runs_only_with_the_turn(db: Database) -> None:
     await _seed(db)
     first = await retention.scheduled_prune(db, RetentionPolicy(), now=NOW)
-    assert first is not None and first.total == 12
+    assert first is not None and first.total == 18
     assert await retention.scheduled_prune(db, RetentionPolicy(), now=NOW) is None
 
 

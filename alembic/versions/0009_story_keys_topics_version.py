@@ -10,8 +10,8 @@ delete (cascades included) from any process, so ingest can keep its topic matche
 changes. (A later SQLite ``batch_alter_table("topics")`` recreates the table and drops
 these triggers: such a migration must create them again.)
 
-Revision ID: 0006
-Revises: 0004
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30 05:20:00
 """
 
@@ -23,8 +23,8 @@ from alembic import op
 
 import digests.models
 
-revision: str = "0006"
-down_revision: str | None = "0004"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
