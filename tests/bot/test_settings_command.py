@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.app import drop_empty_chat_state
 from digests.chat_settings import get_settings
 from digests.timeutil import utcnow
 from digests.types import ChatKind, ChatRef
@@ -383,3 +384,18 @@ async def test_a_place_name_with_markup_characters_is_shown_as_written(harness: 
         "Time zone set to Asia/Hong_Kong (UTC+08:00): "
         "Choi Wan Estate (I & II), Hong Kong SAR China."
     )
+
+
+async def test_chats_that_only_chat_leave_no_state_behind(harness: Harness) -> None:
+    # Every plain-text message is checked for an open prompt, which makes python-telegram-bot
+    # keep a dict for the chat; the sweep drops the empty ones, never an open prompt.
+    for chat_id in (2001, 2002, 2003):
+        await harness.send("hello there", chat_id=chat_id)
+    shown = await harness.send("/settings", chat_id=2004)
+    await ask(harness, shown, "Change time zone…")
+    assert {2001, 2002, 2003, 2004} <= set(harness.application.chat_data)
+
+    assert drop_empty_chat_state(harness.application) >= 3
+    assert set(harness.application.chat_data) == {2004}
+    _, confirmed = await answer_zone(harness, "Kathmandu", chat_id=2004)
+    assert "Time zone: Asia/Kathmandu (UTC+05:45)" in text_of(confirmed).splitlines()
