@@ -41,6 +41,7 @@ from xml.sax.saxutils import escape
 import asyncpg
 from aiohttp import web
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -199,9 +200,13 @@ async def seed(url: str, feeds: Feeds, port: int) -> None:
         await db.close()
 
 
-async def count_articles(db: Database) -> int:
-    async with db.transaction() as session:
-        return int(await session.scalar(select(func.count()).select_from(Article)) or 0)
+async def count_articles(db: Database, last: int) -> int:
+    """Articles stored so far; ``last`` when SQLite is too busy to answer within its timeout."""
+    try:
+        async with db.transaction() as session:
+            return int(await session.scalar(select(func.count()).select_from(Article)) or 0)
+    except OperationalError:
+        return last
 
 
 def process_figures(pid: int) -> tuple[float, float]:
@@ -297,7 +302,11 @@ async def soak(args: argparse.Namespace, root: Path, tmp: str) -> list[Sample]:
                 latency = await latest_latency(server)
                 rss, cpu = process_figures(bot.pid)
                 sample = Sample(
-                    (time.monotonic() - started) / 60, await count_articles(db), rss, cpu, latency
+                    (time.monotonic() - started) / 60,
+                    await count_articles(db, samples[-1].articles if samples else 0),
+                    rss,
+                    cpu,
+                    latency,
                 )
                 samples.append(sample)
                 shown = f"{latency:9.3f}" if latency is not None else f"{'-':>9}"
