@@ -64,9 +64,9 @@ def make_fetcher(settings: Settings) -> Fetcher:
 class Ingest:
     """Fetches sources and files what they bring; built once per process and kept.
 
-    At most ``concurrency`` sources are fetched and stored at a time, however many fall due
-    together: each holds its parsed feed and a transaction, so this bounds memory and the
-    wait for SQLite's one writer.
+    :meth:`fetch_all` fetches ``concurrency`` sources at a time; the scheduler bounds its own
+    calls of :meth:`fetch_one` (``parallel_fetches``). Each source in flight holds its parsed
+    feed and a transaction, so these bounds are also what ingest holds in memory at once.
     """
 
     def __init__(
@@ -82,7 +82,6 @@ class Ingest:
         self._settings = settings
         self._fetcher = fetcher
         self._concurrency = concurrency
-        self._gate = asyncio.Semaphore(concurrency)
         self.story_window = story_window
         self.topics = TopicMatcherCache()
 
@@ -108,18 +107,16 @@ class Ingest:
         )
 
     async def fetch_one(self, source_id: int, *, now: datetime) -> FetchReport:
-        """Fetch one source now (after waiting for a place among the ``concurrency`` in
-        flight); its failure is recorded on it, never raised."""
-        async with self._gate:
-            report, _ = await update_source(
-                self._db,
-                self._fetcher,
-                source_id,
-                now=now,
-                allow_private=self._settings.allow_private_sources,
-                after_store=self.after_store(now),
-                enrich=self._settings.fetch_pages,
-            )
+        """Fetch one source now; its failure is recorded on it, never raised."""
+        report, _ = await update_source(
+            self._db,
+            self._fetcher,
+            source_id,
+            now=now,
+            allow_private=self._settings.allow_private_sources,
+            after_store=self.after_store(now),
+            enrich=self._settings.fetch_pages,
+        )
         return report
 
     def after_store(self, now: datetime) -> AfterStore:
