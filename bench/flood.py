@@ -69,13 +69,14 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _fetched(server: BotApiServer, asked: dict[int, float]) -> float:
-    """When the last of the asked chats' updates left the server in a getUpdates answer."""
+    """When the getUpdates call that fetched the last of the asked chats' updates arrived,
+    from when they were asked (0 when a long poll already waiting fetched them)."""
     last = 0.0
     for call in server.calls_of("getUpdates"):
         for update in call.result if call.ok and isinstance(call.result, list) else []:
             if update.get("message", {}).get("chat", {}).get("id") in asked:
                 last = max(last, call.at)
-    return last - min(asked.values()) if asked and last else float("nan")
+    return max(0.0, last - min(asked.values())) if asked and last else float("nan")
 
 
 def _rss_mb(pid: int) -> float:
