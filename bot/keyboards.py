@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import callbacks
 from digests.i18n import translator
 from digests.types import TopicChoice
 
@@ -47,11 +48,11 @@ def encode(action: Action) -> str:
     """Callback data for ``action`` (always well under Telegram's 64 bytes)."""
     match action:
         case ToggleTopic(topic_id, page):
-            return f"tp:{topic_id}:{page}"
+            return f"{callbacks.TOPIC_TOGGLE}:{topic_id}:{page}"
         case TopicsPage(page):
-            return f"tpg:{page}"
+            return f"{callbacks.TOPICS_PAGE}:{page}"
         case StopAnswer(confirmed):
-            return "stop:y" if confirmed else "stop:n"
+            return f"{callbacks.STOP}:{'y' if confirmed else 'n'}"
 
 
 def _small_int(text: str) -> int | None:
@@ -67,17 +68,17 @@ def decode(data: str | None) -> Action | None:
         return None
     parts = data.split(":")
     match parts:
-        case ["tp", topic, page]:
+        case [callbacks.TOPIC_TOGGLE, topic, page]:
             topic_id, page_no = _small_int(topic), _small_int(page)
             if topic_id is None or page_no is None:
                 return None
             return ToggleTopic(topic_id, page_no)
-        case ["tpg", page]:
+        case [callbacks.TOPICS_PAGE, page]:
             page_no = _small_int(page)
             return None if page_no is None else TopicsPage(page_no)
-        case ["stop", "y"]:
+        case [callbacks.STOP, "y"]:
             return StopAnswer(True)
-        case ["stop", "n"]:
+        case [callbacks.STOP, "n"]:
             return StopAnswer(False)
     return None
 

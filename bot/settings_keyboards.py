@@ -24,6 +24,7 @@ from datetime import time
 from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import callbacks
 from digests.chat_settings import (
     Change,
     ChatSettings,
@@ -37,7 +38,7 @@ from digests.errors import InvalidInput
 from digests.i18n import DEFAULT_LANGUAGE, Translator, supported_language, translator
 from digests.schedule import Frequency
 
-PREFIX = "set:"
+PREFIX = callbacks.SETTINGS + ":"
 COMMON_TIMES = tuple(time(hour) for hour in (6, 7, 8, 9, 12, 18, 21))
 ITEM_CHOICES = (5, 10, 15, 20, 30)
 _MARK = "✓ "

@@ -13,6 +13,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callbacks
 from bot.handlers import (
     admin_sources,
     admin_topics,
@@ -93,12 +94,21 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("unfollow", follow.unfollow, filters=_CHATS),
         CommandHandler("language", language.language_command, filters=_CHATS),
         CommandHandler("languages", language.languages_command, filters=_CHATS),
-        CallbackQueryHandler(language.on_language_button, pattern=r"^lang:"),
-        CallbackQueryHandler(language.on_news_language_button, pattern=r"^langs:"),
-        CallbackQueryHandler(topics.on_topic_button, pattern=r"^tpg?:"),
-        CallbackQueryHandler(stop.on_stop_button, pattern=r"^stop:"),
+        CallbackQueryHandler(
+            language.on_language_button, pattern=callbacks.pattern(callbacks.UI_LANGUAGE)
+        ),
+        CallbackQueryHandler(
+            language.on_news_language_button, pattern=callbacks.pattern(callbacks.NEWS_LANGUAGES)
+        ),
+        CallbackQueryHandler(
+            topics.on_topic_button,
+            pattern=callbacks.pattern(callbacks.TOPIC_TOGGLE, callbacks.TOPICS_PAGE),
+        ),
+        CallbackQueryHandler(stop.on_stop_button, pattern=callbacks.pattern(callbacks.STOP)),
         ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
-        CallbackQueryHandler(settings.on_settings_button, pattern=r"^set:"),
+        CallbackQueryHandler(
+            settings.on_settings_button, pattern=callbacks.pattern(callbacks.SETTINGS)
+        ),
         CallbackQueryHandler(follow.on_follow_button, pattern=follow.CALLBACK_PATTERN),
         *admin_sources.handlers(_CHATS),
         *admin_topics.handlers(_CHATS),

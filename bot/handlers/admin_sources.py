@@ -15,6 +15,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot import callbacks
 from bot.admin import admin_only
 from bot.chat import ChatContext
 from bot.handlers.admin_common import fingerprint
@@ -29,7 +30,8 @@ from digests.types import SourceInfo
 
 log = logging.getLogger(__name__)
 
-CALLBACK_PATTERN = r"^as:"
+CALLBACK_PATTERN = callbacks.pattern(callbacks.ADMIN_SOURCES)
+_ADD = f"{callbacks.ADMIN_SOURCES}:add"
 _ERROR_SHOWN = 150
 _MAX_ID = 2**31 - 1
 _ACTIONS = {"p": "page", "pa": "pause", "re": "resume", "rm": "remove", "ry": "remove_yes"}
@@ -50,10 +52,11 @@ class SourceButton:
 def encode(button: SourceButton) -> str:
     """Callback data for ``button`` (well under Telegram's 64 bytes)."""
     if button.action == "add":
-        return "as:add"
+        return _ADD
     if button.action == "page":
-        return f"as:p:0:{button.page}"
-    return f"as:{_CODES[button.action]}:{button.source_id}:{button.page}:{button.url_print}"
+        return f"{callbacks.ADMIN_SOURCES}:p:0:{button.page}"
+    fields = (_CODES[button.action], button.source_id, button.page, button.url_print)
+    return ":".join(map(str, (callbacks.ADMIN_SOURCES, *fields)))
 
 
 def _small_int(text: str) -> int | None:
@@ -67,13 +70,15 @@ def decode(data: str | None) -> SourceButton | None:
     """The button in callback ``data``, or None when it is not one we made."""
     if not data or len(data) > 64:
         return None
-    if data == "as:add":
+    if data == _ADD:
         return SourceButton("add")
     match data.split(":"):
-        case ["as", "p", "0", page]:
+        case [callbacks.ADMIN_SOURCES, "p", "0", page]:
             page_no = _small_int(page)
             return None if page_no is None else SourceButton("page", 0, page_no)
-        case ["as", code, source, page, url_print] if code in _ACTIONS and code != "p":
+        case [callbacks.ADMIN_SOURCES, code, source, page, url_print] if (
+            code in _ACTIONS and code != "p"
+        ):
             source_id, page_no = _small_int(source), _small_int(page)
             if source_id is None or page_no is None or not _HEX8.fullmatch(url_print):
                 return None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot import callbacks
 from bot.admin import admin_only
 from bot.chat import ChatContext
 from bot.handlers.admin_common import fingerprint
@@ -28,7 +29,7 @@ from digests.i18n import N_
 from digests.timeutil import utcnow
 from digests.types import TopicInfo
 
-CALLBACK_PATTERN = r"^at:"
+CALLBACK_PATTERN = callbacks.pattern(callbacks.ADMIN_TOPICS)
 _MAX_ID = 2**31 - 1
 
 
@@ -145,12 +146,12 @@ async def delete_topic(chat: ChatContext) -> None:
 
 
 def _data(action: str, topic: TopicInfo) -> str:
-    return f"at:{action}:{topic.id}:{fingerprint(topic.name)}"
+    return f"{callbacks.ADMIN_TOPICS}:{action}:{topic.id}:{fingerprint(topic.name)}"
 
 
 def _decode(data: str | None) -> tuple[str, int, str] | None:
     match (data or "").split(":"):
-        case ["at", ("del" | "keep") as action, number, print_] if (
+        case [callbacks.ADMIN_TOPICS, ("del" | "keep") as action, number, print_] if (
             number.isascii() and number.isdigit() and len(number) <= 10 and int(number) <= _MAX_ID
         ):
             return action, int(number), print_

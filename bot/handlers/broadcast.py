@@ -45,6 +45,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot import callbacks
 from bot.admin import admin_only
 from bot.chat import ChatContext, open_chat
 from bot.services import services
@@ -67,12 +68,16 @@ PROGRESS_INTERVAL = 3.0  # seconds between edits of the progress message
 RESUME_INTERVAL = 60.0  # seconds between looks for broadcasts no job follows
 _DRAFT = "broadcast.draft"
 _MAX_TOPIC_BUTTONS = 90
-_AUDIENCE_DATA = re.compile(r"^bca:(all|topic|me|back)$")
-_TOPIC_DATA = re.compile(r"^bct:(\d{1,10})$")
-_CONFIRM_DATA = re.compile(r"^bcc:([yn])$")
-_STOP_DATA = re.compile(r"^bcs:(\d{1,10})$")
-STRAY_PATTERN = r"^bc[atc]:"
-STOP_PATTERN = r"^bcs:"
+_AUDIENCE_DATA = re.compile(
+    callbacks.pattern(callbacks.BROADCAST_AUDIENCE, rest="(all|topic|me|back)$")
+)
+_TOPIC_DATA = re.compile(callbacks.pattern(callbacks.BROADCAST_TOPIC, rest=r"(\d{1,10})$"))
+_CONFIRM_DATA = re.compile(callbacks.pattern(callbacks.BROADCAST_CONFIRM, rest="([yn])$"))
+_STOP_DATA = re.compile(callbacks.pattern(callbacks.BROADCAST_STOP, rest=r"(\d{1,10})$"))
+STRAY_PATTERN = callbacks.pattern(
+    callbacks.BROADCAST_AUDIENCE, callbacks.BROADCAST_TOPIC, callbacks.BROADCAST_CONFIRM
+)
+STOP_PATTERN = callbacks.pattern(callbacks.BROADCAST_STOP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +101,21 @@ def audience_keyboard(chat: ChatContext, all_chats: int) -> InlineKeyboardMarkup
         [
             [
                 InlineKeyboardButton(
-                    _("All active chats (%(n)d)", n=all_chats), callback_data="bca:all"
+                    _("All active chats (%(n)d)", n=all_chats),
+                    callback_data=f"{callbacks.BROADCAST_AUDIENCE}:all",
                 )
             ],
-            [InlineKeyboardButton(_("Followers of a topic…"), callback_data="bca:topic")],
-            [InlineKeyboardButton(_("Only me (a test)"), callback_data="bca:me")],
+            [
+                InlineKeyboardButton(
+                    _("Followers of a topic…"),
+                    callback_data=f"{callbacks.BROADCAST_AUDIENCE}:topic",
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    _("Only me (a test)"), callback_data=f"{callbacks.BROADCAST_AUDIENCE}:me"
+                )
+            ],
         ]
     )
 
@@ -108,11 +123,19 @@ def audience_keyboard(chat: ChatContext, all_chats: int) -> InlineKeyboardMarkup
 def topics_keyboard(chat: ChatContext, choices: list[tuple[int, str, int]]) -> InlineKeyboardMarkup:
     """One button per topic (name and followers), two a row, and a way back."""
     buttons = [
-        InlineKeyboardButton(f"{name} ({followers})", callback_data=f"bct:{topic_id}")
+        InlineKeyboardButton(
+            f"{name} ({followers})", callback_data=f"{callbacks.BROADCAST_TOPIC}:{topic_id}"
+        )
         for topic_id, name, followers in choices[:_MAX_TOPIC_BUTTONS]
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([InlineKeyboardButton(chat._("‹ Back"), callback_data="bca:back")])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                chat._("‹ Back"), callback_data=f"{callbacks.BROADCAST_AUDIENCE}:back"
+            )
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -122,8 +145,10 @@ def confirm_keyboard(chat: ChatContext, count: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(send, callback_data="bcc:y"),
-                InlineKeyboardButton(chat._("Cancel"), callback_data="bcc:n"),
+                InlineKeyboardButton(send, callback_data=f"{callbacks.BROADCAST_CONFIRM}:y"),
+                InlineKeyboardButton(
+                    chat._("Cancel"), callback_data=f"{callbacks.BROADCAST_CONFIRM}:n"
+                ),
             ]
         ]
     )
@@ -134,7 +159,7 @@ def stop_keyboard(broadcast_id: int, lang: str) -> InlineKeyboardMarkup:
     _ = translator(lang)
     label = _("⏹ Stop")
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=f"bcs:{broadcast_id}")]]
+        [[InlineKeyboardButton(label, callback_data=f"{callbacks.BROADCAST_STOP}:{broadcast_id}")]]
     )
 
 
@@ -328,12 +353,25 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
             entry_points=[CommandHandler("broadcast", start_flow)],
             states={
                 TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, on_text)],
-                AUDIENCE: [CallbackQueryHandler(on_audience, pattern=r"^bca:")],
-                TOPIC: [
-                    CallbackQueryHandler(on_topic, pattern=r"^bct:"),
-                    CallbackQueryHandler(on_audience, pattern=r"^bca:back$"),
+                AUDIENCE: [
+                    CallbackQueryHandler(
+                        on_audience, pattern=callbacks.pattern(callbacks.BROADCAST_AUDIENCE)
+                    )
                 ],
-                CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^bcc:")],
+                TOPIC: [
+                    CallbackQueryHandler(
+                        on_topic, pattern=callbacks.pattern(callbacks.BROADCAST_TOPIC)
+                    ),
+                    CallbackQueryHandler(
+                        on_audience,
+                        pattern=callbacks.pattern(callbacks.BROADCAST_AUDIENCE, rest="back$"),
+                    ),
+                ],
+                CONFIRM: [
+                    CallbackQueryHandler(
+                        on_confirm, pattern=callbacks.pattern(callbacks.BROADCAST_CONFIRM)
+                    )
+                ],
             },
             fallbacks=[CommandHandler("cancel", on_cancel)],
             allow_reentry=True,

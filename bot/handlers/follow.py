@@ -18,6 +18,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ContextTypes
 
+from bot import callbacks
 from bot.chat import ChatContext, chat_handler
 from bot.filters import can_manage_chat
 from digests import personal_topics as personal
@@ -31,7 +32,7 @@ MAX_PENDING = 5
 _PENDING = "follow.pending"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8}")
 _EXPIRED = N_("This button has expired.")
-CALLBACK_PATTERN = r"^(pf|pu):"
+CALLBACK_PATTERN = callbacks.pattern(callbacks.FOLLOW_ANSWER, callbacks.REMOVE_TOPIC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,9 @@ def encode(action: FollowAnswer | RemoveTopic) -> str:
     """Callback data for ``action``: at most 16 bytes."""
     match action:
         case FollowAnswer(token, save):
-            return f"pf:{'save' if save else 'no'}:{token}"
+            return f"{callbacks.FOLLOW_ANSWER}:{'save' if save else 'no'}:{token}"
         case RemoveTopic(topic_id):
-            return f"pu:{topic_id}"
+            return f"{callbacks.REMOVE_TOPIC}:{topic_id}"
 
 
 def decode(data: str | None) -> FollowAnswer | RemoveTopic | None:
@@ -71,9 +72,11 @@ def decode(data: str | None) -> FollowAnswer | RemoveTopic | None:
     if not data or len(data) > 64:
         return None
     match data.split(":"):
-        case ["pf", "save" | "no" as verb, token] if _TOKEN.fullmatch(token):
+        case [callbacks.FOLLOW_ANSWER, "save" | "no" as verb, token] if _TOKEN.fullmatch(token):
             return FollowAnswer(token, verb == "save")
-        case ["pu", number] if number.isascii() and number.isdigit() and len(number) <= 10:
+        case [callbacks.REMOVE_TOPIC, number] if (
+            number.isascii() and number.isdigit() and len(number) <= 10
+        ):
             topic_id = int(number)
             return RemoveTopic(topic_id) if 0 < topic_id < 2**31 else None
     return None

@@ -11,6 +11,7 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import callbacks
 from bot.chat import ChatContext, chat_handler
 from bot.filters import can_manage_chat
 from digests import chat_languages
@@ -18,8 +19,8 @@ from digests.chat_languages import NewsLanguages
 from digests.i18n import LANGUAGES, language_name, translator
 from digests.timeutil import utcnow
 
-UI_PREFIX = "lang:"
-NEWS_PREFIX = "langs:"
+UI_PREFIX = callbacks.UI_LANGUAGE + ":"
+NEWS_PREFIX = callbacks.NEWS_LANGUAGES + ":"
 ALL_LANGUAGES = "*"
 _CODE = re.compile(r"[a-z]{2,3}")
 
