@@ -56,7 +56,7 @@ class NewsScheduler:
         renderer: Renderer | None = None,
         notify: Callable[[], None] | None = None,
         telemetry: Telemetry = NO_TELEMETRY,
-        parallel_fetches: int = 16,
+        parallel_fetches: int = 4,
     ) -> None:
         self._db = db
         self._telemetry = telemetry

@@ -96,6 +96,17 @@ def _delivered(server: BotApiServer) -> Counter[tuple[int, str]]:
     return Counter((c.chat_id, str(c.params.get("text", ""))[:12]) for c in calls if c.ok)
 
 
+def _busiest_second(server: BotApiServer) -> float:
+    times = sorted(c.at for c in server.calls_of("sendMessage") if c.ok)
+    best, best_at, start = 0, 0.0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 1.0:
+            start += 1
+        if end - start + 1 > best:
+            best, best_at = end - start + 1, times[start]
+    return best_at
+
+
 async def _drop_every_connection(url: str) -> int:
     dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
     conn = await asyncpg.connect(dsn)
@@ -142,7 +153,9 @@ async def test_two_processes_deliver_everything_through_kills_outages_stalls_and
         async def a_sender() -> str | None:
             return await _holder(db, "sender")
 
+        phases: list[tuple[str, float]] = []
         try:
+            phases.append(("start", time.monotonic()))
             await start("a")
             await _until(a_sender, 60, "a sender")
             await start("b")
@@ -154,6 +167,7 @@ async def test_two_processes_deliver_everything_through_kills_outages_stalls_and
             processes[victim].send_signal(signal.SIGKILL)
             await processes[victim].wait()
             killed_at = time.monotonic()
+            phases.append(("sender killed", killed_at))
 
             async def taken_over() -> bool:
                 holder = await _holder(db, "sender")
@@ -170,20 +184,24 @@ async def test_two_processes_deliver_everything_through_kills_outages_stalls_and
             await sending(30)
 
             # 2. the Bot API is down, then up; 3. it stalls 15 s.
+            phases.append(("down", time.monotonic()))
             await server.go_down()
             await asyncio.sleep(DOWN)
             await server.come_up()
             await sending(30)
+            phases.append(("stall", time.monotonic()))
             server.stall(STALL)
             await asyncio.sleep(STALL)
             await sending(30)
 
             # 4. PostgreSQL drops every connection once.
+            phases.append(("database drop", time.monotonic()))
             assert await _drop_every_connection(db.url) > 0
             await sending(30)
 
             # 5. the poller dies; the other process polls within 15 s and answers.
             poller = (await _holder(db, "poller") or "").split("/")[0]
+            phases.append(("poller killed", time.monotonic()))
             processes[poller].send_signal(signal.SIGKILL)
             await processes[poller].wait()
             mark = server.mark()
@@ -212,6 +230,12 @@ async def test_two_processes_deliver_everything_through_kills_outages_stalls_and
             per_chat[call.chat_id].append(call.at)
     closest = min(b - a for times in per_chat.values() for a, b in pairwise(sorted(times)))
     busiest = server.accepted_per_second_windows()
+    at = _busiest_second(server)
+    during = [name for name, started in phases if started <= at][-1:]
+    print(
+        f"busiest second began {at - phases[0][1]:.1f} s in, after: {during}; phases (s): "
+        + ", ".join(f"{name} {t - phases[0][1]:.1f}" for name, t in phases)
+    )
     print(f"\n{total} messages to {CHATS} chats at SEND_RATE {RATE}: failover {failover:.1f} s, "
           f"{duplicates} duplicates ({counted} counted as possible), busiest second {busiest}, "
           f"closest two to one chat {closest:.2f} s")  # fmt: skip
