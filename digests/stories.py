@@ -1,11 +1,11 @@
 """Near-duplicate detection: which stored story, if any, a new article is a copy of.
 
 Pure and in memory: text is normalised and cut into word 3-shingles, summarised by a 128-value
-MinHash (datasketch), and looked up in a MinHash LSH index; a candidate the index returns is
-kept only when the estimated Jaccard similarity confirms it, so a chance band collision never
-merges two stories. Texts too short to shingle reliably (headline-only feed items) are matched
-by their exact normalised title instead, only across sources and only within a few days,
-because a source's recurring titles ("Morning briefing") are not one story.
+MinHash (:mod:`digests.minhash`, datasketch's affine32 scheme), and looked up in LSH bands; a
+candidate the index returns is kept only when the estimated Jaccard similarity confirms it, so a
+chance band collision never merges two stories. Texts too short to shingle reliably (headline-only
+feed items) are matched by their exact normalised title instead, only across sources and only
+within a few days, because a source's recurring titles ("Morning briefing") are not one story.
 
 Measured on the corpus (bench/stories.py, bench/results/stories.md): every copy with 5% of
 its words changed, and every copy with 10% changed, is found; no two distinct
@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from digests.minhash import Sketch
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3
@@ -45,12 +46,10 @@ DEFAULT_WINDOW = timedelta(days=7)
 REPUBLISHED_AFTER = timedelta(days=1)
 
 _SEED = 1
-_SCHEME = "affine32"
 # Stored signatures start with this byte: the shingling and hashing scheme that made them.
 # Signatures of another version are ignored when the index is rebuilt.
 SIGNATURE_VERSION = 1
 _DTYPE = np.dtype("<u4")
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME)
 
 
 def words(text: str) -> list[str]:
@@ -82,43 +81,41 @@ def shingles(tokens: list[str], size: int = SHINGLE_WORDS) -> set[bytes]:
     return {" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)}
 
 
-def signature(text: str) -> LeanMinHash | None:
+def signature(text: str) -> Sketch | None:
     """The MinHash of ``text``'s shingles, or None when it is too short to compare by text."""
     tokens = words(text)
     if len(tokens) < MIN_WORDS:
         return None
-    sketch = _TEMPLATE.copy()
-    sketch.update_batch(sorted(shingles(tokens)))
-    return LeanMinHash(sketch)
+    return Sketch.of(shingles(tokens), num_perm=NUM_PERM, seed=_SEED)
 
 
-def encode_signature(sketch: LeanMinHash) -> bytes:
+def encode_signature(sketch: Sketch) -> bytes:
     """``sketch`` as bytes to store: a version byte, then 128 little-endian uint32 values."""
     return bytes([SIGNATURE_VERSION]) + np.asarray(sketch.hashvalues, dtype=_DTYPE).tobytes()
 
 
-def decode_signature(data: bytes) -> LeanMinHash | None:
+def decode_signature(data: bytes) -> Sketch | None:
     """A stored signature, or None when it was made by another scheme (or is damaged)."""
     if len(data) != 1 + NUM_PERM * _DTYPE.itemsize or data[0] != SIGNATURE_VERSION:
         return None
     values = np.frombuffer(data, dtype=_DTYPE, offset=1).astype(np.uint32)
-    return LeanMinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)
+    return Sketch(values, _SEED)
 
 
-def similarity(a: LeanMinHash, b: LeanMinHash) -> float:
+def similarity(a: Sketch, b: Sketch) -> float:
     """The estimated Jaccard similarity of the two shingle sets."""
-    return float(a.jaccard(b))
+    return a.jaccard(b)
 
 
-def lookup_keys(sketch: LeanMinHash | None, title: str | None) -> list[int]:
+def lookup_keys(sketch: Sketch | None, title: str | None) -> list[int]:
     """The 64-bit keys an article is found by in a stored index: one per LSH band of
-    ``sketch`` (two copies sharing any key are candidates, exactly as in :class:`StoryIndex`'s
-    MinHashLSH) and one for its ``title`` key. Signed, so they fit a BIGINT column."""
+    ``sketch`` (two copies sharing any key are candidates, exactly as in :class:`StoryIndex`)
+    and one for its ``title`` key. Signed, so they fit a BIGINT column."""
     bands = _band_keys(sketch) if sketch is not None else ()
     return [*bands, *_title_keys(title)]
 
 
-def _band_keys(sketch: LeanMinHash) -> Iterator[int]:
+def _band_keys(sketch: Sketch) -> Iterator[int]:
     bands, rows = LSH_BANDS
     values = np.asarray(sketch.hashvalues[: bands * rows], dtype=_DTYPE)
     for band in range(bands):
@@ -162,7 +159,7 @@ class Copy:
     story_id: int
     source_id: int
     seen_at: datetime
-    sketch: LeanMinHash | None = None
+    sketch: Sketch | None = None
     title: str | None = None  # the title_key, for headline-only matching
 
 
@@ -177,7 +174,8 @@ class Match:
 
 
 class StoryIndex:
-    """Copies searchable by MinHash LSH and by title, in memory.
+    """Copies searchable by MinHash LSH (two copies are candidates when all ``rows`` values
+    of any of the first ``bands`` bands are equal) and by title, in memory.
 
     Ingest builds one per batch of new articles from the candidates the stored keys point to
     (``digests.ingest``), so it holds a few hundred copies at most and is dropped after the
@@ -190,8 +188,11 @@ class StoryIndex:
         bands: tuple[int, int] = LSH_BANDS,
         confirm: float = CONFIRM_JACCARD,
     ) -> None:
+        if bands[0] < 1 or bands[1] < 1 or bands[0] * bands[1] > NUM_PERM:
+            raise ValueError(f"{bands} bands x rows do not fit {NUM_PERM} values")
         self.confirm = confirm
-        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=bands)
+        self._rows = bands[1]
+        self._buckets: list[dict[bytes, set[int]]] = [{} for _ in range(bands[0])]
         self._copies: dict[int, Copy] = {}
         self._titles: dict[str, list[int]] = {}
 
@@ -211,7 +212,8 @@ class StoryIndex:
             self.discard(copy.article_id)
         self._copies[copy.article_id] = copy
         if copy.sketch is not None:
-            self._lsh.insert(copy.article_id, copy.sketch, check_duplication=False)
+            for bucket, band in zip(self._buckets, self._bands(copy.sketch), strict=True):
+                bucket.setdefault(band, set()).add(copy.article_id)
         if copy.title is not None:
             self._titles.setdefault(copy.title, []).append(copy.article_id)
 
@@ -221,7 +223,11 @@ class StoryIndex:
         if copy is None:
             return
         if copy.sketch is not None:
-            self._lsh.remove(article_id)
+            for bucket, band in zip(self._buckets, self._bands(copy.sketch), strict=True):
+                members = bucket.get(band, set())
+                members.discard(article_id)
+                if not members:
+                    bucket.pop(band, None)
         if copy.title is not None:
             ids = self._titles.get(copy.title, [])
             if article_id in ids:
@@ -237,7 +243,7 @@ class StoryIndex:
         return len(old)
 
     def match(
-        self, sketch: LeanMinHash | None, title: str | None, source_id: int, seen_at: datetime
+        self, sketch: Sketch | None, title: str | None, source_id: int, seen_at: datetime
     ) -> Match | None:
         """The story a new article belongs to, or None for a new story.
 
@@ -247,7 +253,7 @@ class StoryIndex:
         """
         if sketch is not None:
             best: Match | None = None
-            for article_id in self._lsh.query(sketch):
+            for article_id in self._candidates(sketch):
                 known = self._copies.get(article_id)
                 if known is None or known.sketch is None:
                     continue
@@ -264,3 +270,14 @@ class StoryIndex:
                 if known.source_id != source_id and abs(seen_at - known.seen_at) <= TITLE_WINDOW:
                     return Match(known.story_id, article_id, 1.0, "title")
         return None
+
+    def _bands(self, sketch: Sketch) -> Iterator[bytes]:
+        values = np.asarray(sketch.hashvalues, dtype=_DTYPE)
+        for start in range(0, len(self._buckets) * self._rows, self._rows):
+            yield values[start : start + self._rows].tobytes()
+
+    def _candidates(self, sketch: Sketch) -> set[int]:
+        found: set[int] = set()
+        for bucket, band in zip(self._buckets, self._bands(sketch), strict=True):
+            found |= bucket.get(band, set())
+        return found

@@ -18,19 +18,17 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import charset_normalizer
-import trafilatura
-from htmldate import find_date
-from lxml.html import HtmlElement
-from trafilatura.metadata import extract_title
-from trafilatura.utils import load_html
 
 from digests.sources.htmltext import html_to_text, truncate
 from digests.sources.hygiene import clean_chars
 from digests.timeutil import as_utc
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +179,11 @@ def read_page(
     look like articles (a section page when there are at least ``SECTION_MIN_LINKS``).
     Never raises on bad HTML: an unreadable page is neither.
     """
+    # trafilatura (and lxml with it) is ~60 MB: imported by the first page read, so a process
+    # that only sends digests never loads it.
+    from trafilatura.metadata import extract_title
+    from trafilatura.utils import load_html
+
     html = body if isinstance(body, str) else decode_html(body, charset)
     try:
         tree = load_html(html)
@@ -255,6 +258,8 @@ def _signals(tree: HtmlElement, url: str) -> _Signals:
 
 
 def _extract(tree: HtmlElement, signals: _Signals, title: str) -> ExtractedArticle | None:
+    import trafilatura
+
     try:
         document = trafilatura.bare_extraction(tree, url=signals.url, **_OPTIONS)
     except Exception:  # a bug in a third-party extractor must not stop a source's update
@@ -276,6 +281,8 @@ def _extract(tree: HtmlElement, signals: _Signals, title: str) -> ExtractedArtic
 
 def _page_date(tree: HtmlElement) -> datetime | None:
     """The publication date htmldate finds in the markup (no guessing from free text)."""
+    from htmldate import find_date
+
     try:
         found = find_date(tree, extensive_search=False, original_date=True)
     except Exception:  # htmldate on hostile markup: no date is better than no article

@@ -13,8 +13,10 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
 
 # Enough text to decide: more only costs time (the corpus figures hold at 2,000 characters).
 MAX_CHARS = 2000
@@ -27,7 +29,10 @@ _VARIETIES = {"arz": "ar", "ary": "ar", "uzs": "uz", "yue": "zh", "wuu": "zh", "
 
 @functools.cache
 def _identifier() -> LanguageIdentifier:
-    """The model, loaded once (a cache of one entry)."""
+    """The model, loaded once (a cache of one entry); imported here, so a process that never
+    detects a language never loads py3langid (~70 MB with its model)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
     known = set(identifier.labels)
     two_letter = {code for code in known if len(code) == 2}
