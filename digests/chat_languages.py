@@ -19,7 +19,7 @@ from digests.i18n import LANGUAGES, supported_language
 from digests.settings import Settings
 from digests.store import article_language as article_store
 from digests.store import chat_language as store
-from digests.store import chats as chat_store
+from digests.subscriptions import ensure_chat
 from digests.types import ChatRef
 
 # Languages offered by /languages: those of the articles stored in this window.
@@ -58,13 +58,7 @@ async def set_chat_language(
     if language not in LANGUAGES:
         raise InvalidInput(f"I don't speak {language!r}; choose one of {', '.join(LANGUAGES)}")
     async with db.transaction() as session:
-        await chat_store.upsert_chat(
-            session,
-            chat,
-            default_timezone=settings.default_timezone,
-            default_digest_time=settings.default_digest_time,
-            now=now,
-        )
+        await ensure_chat(session, chat, settings, now=now)
         await store.set_language(session, chat.id, language, now)
     return language
 

@@ -24,7 +24,7 @@ from digests.i18n import DEFAULT_LANGUAGE, N_, supported_language
 from digests.models import Chat
 from digests.schedule import DigestSchedule, Frequency, next_slot
 from digests.settings import Settings
-from digests.subscriptions import register
+from digests.subscriptions import ensure_chat
 from digests.typed_time import parse_time_of_day
 from digests.types import ChatRef
 from digests.zones import (
@@ -283,7 +283,7 @@ def settings_view(settings: ChatSettings, lang: str = DEFAULT_LANGUAGE) -> Setti
 async def _registered(
     session: AsyncSession, chat: ChatRef, defaults: Settings, now: datetime
 ) -> Chat:
-    row, _ = await register(session, chat, defaults, now=now)
+    row, _ = await ensure_chat(session, chat, defaults, now=now)
     return row
 
 

@@ -19,10 +19,10 @@ from digests.i18n import DEFAULT_LANGUAGE, N_
 from digests.matching import TopicMatcher, parse_keywords, words
 from digests.render import HeadlineView, headline_views
 from digests.settings import Settings
-from digests.store import chats as chat_store
 from digests.store import matches as match_store
 from digests.store import personal_topics as personal_store
 from digests.store import topics as topic_store
+from digests.subscriptions import ensure_chat
 from digests.types import ChatRef, Headline, TopicInfo
 
 MAX_TOPICS_PER_CHAT = 20
@@ -196,13 +196,7 @@ async def save_follow(
     one looking for the same words already (both checked again here: a preview can be old).
     """
     async with db.transaction() as session:
-        await chat_store.upsert_chat(
-            session,
-            chat,
-            default_timezone=settings.default_timezone,
-            default_digest_time=settings.default_digest_time,
-            now=now,
-        )
+        await ensure_chat(session, chat, settings, now=now)
         _check_can_add(await personal_store.owned_topics(session, chat.id), request)
         topic = await topic_store.add_topic(
             session,

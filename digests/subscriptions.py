@@ -17,7 +17,7 @@ from digests.store import topics as topic_store
 from digests.types import ChatRef, TopicChoice
 
 
-async def register(
+async def ensure_chat(
     session: AsyncSession, chat: ChatRef, settings: Settings, *, now: datetime
 ) -> tuple[Chat, bool]:
     """Within the caller's unit of work: create the chat with the configured defaults, or
@@ -34,7 +34,7 @@ async def register(
 async def register_chat(db: Database, chat: ChatRef, settings: Settings, *, now: datetime) -> bool:
     """Record a chat that talked to the bot (or reactivate it); True if it is new."""
     async with db.transaction() as session:
-        _, created = await register(session, chat, settings, now=now)
+        _, created = await ensure_chat(session, chat, settings, now=now)
     return created
 
 
@@ -42,7 +42,7 @@ async def open_chat(db: Database, chat: ChatRef, settings: Settings, *, now: dat
     """Register the chat (or refresh and reactivate it) and return the language the bot
     speaks there, in one unit of work: what every reply to the chat needs first."""
     async with db.transaction() as session:
-        row, _ = await register(session, chat, settings, now=now)
+        row, _ = await ensure_chat(session, chat, settings, now=now)
         return supported_language(row.language)
 
 
@@ -63,7 +63,7 @@ async def toggle_topic(
     the topic was deleted since the picker was shown.
     """
     async with db.transaction() as session:
-        await register(session, chat, settings, now=now)
+        await ensure_chat(session, chat, settings, now=now)
         topic = await session.get(Topic, topic_id)
         if topic is None or topic.owner_chat_id is not None:
             raise NotFound(N_("That topic no longer exists."))
