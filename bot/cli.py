@@ -183,7 +183,8 @@ def sources() -> None:
 def sources_add(url: str, name: str | None, every: str | None) -> None:
     """Add a feed URL, checked by fetching it once."""
     from digests.ingest import make_fetcher
-    from digests.sources.register import parse_interval, register_source
+    from digests.sources.intervals import format_interval, parse_interval
+    from digests.sources.register import register_source
     from digests.timeutil import utcnow
 
     async def work(settings: Settings, db: Database) -> None:
@@ -198,21 +199,15 @@ def sources_add(url: str, name: str | None, every: str | None) -> None:
                 allow_private=settings.allow_private_sources,
                 now=utcnow(),
             )
-        click.echo(f"added source {info.id}: {info.name} <{info.url}>, every {_every(interval)}")
+        click.echo(
+            f"added source {info.id}: {info.name} <{info.url}>, every {format_interval(interval)}"
+        )
         click.echo(
             f"  found {len(feed.entries)} items"
             + (f", e.g. {feed.entries[0].title!r}" if feed.entries else "")
         )
 
     _run(work)
-
-
-def _every(seconds: int) -> str:
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60}m"
-    return f"{seconds}s"
 
 
 def _when(value: Any) -> str:
@@ -222,6 +217,7 @@ def _when(value: Any) -> str:
 @sources.command("list")
 def sources_list() -> None:
     """List sources with their health."""
+    from digests.sources.intervals import format_interval
     from digests.store.sources import list_sources
 
     async def work(settings: Settings, db: Database) -> None:
@@ -231,7 +227,7 @@ def sources_list() -> None:
             click.echo("no sources yet; add one with: newsbot sources add URL")
             return
         for s in found:
-            state = "paused" if s.paused else f"every {_every(s.fetch_interval)}"
+            state = "paused" if s.paused else f"every {format_interval(s.fetch_interval)}"
             click.echo(f"{s.id:>4}  {s.name}  <{s.url}>  ({state})")
             click.echo(
                 f"      last fetch: {_when(s.last_fetch_at)}   articles: {s.article_count}"

@@ -14,13 +14,13 @@ not depend on when the digest is made: one sorted list serves chats in every tim
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 
 from digests.leads import strip_dateline
+from digests.truncation import truncate
 
 # A story one day older needs two more points (e.g. a title hit less) to rank as high.
 HOURS_PER_POINT = 12.0
@@ -211,13 +211,8 @@ def one_line_lead(lead: str, summary: str, title: str, limit: int = LEAD_LIMIT) 
     text = " ".join((lead or strip_dateline(" ".join((summary or "").split()))).split())
     if not text or text.casefold() == " ".join(title.split()).casefold():
         return ""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return re.sub(r"[\s,;:.\-–—]+$", "", cut) + "…"
+    # ``text`` is on one line already, so a space is the only whitespace it can end in.
+    return truncate(text, limit, trailing=" ,;:.-–—")
 
 
 def _rank_key(candidate: Candidate) -> tuple[float, int, float, int]:

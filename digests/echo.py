@@ -6,7 +6,7 @@ long, can push a reply past Telegram's 4,096 characters.
 
 from __future__ import annotations
 
-from digests.sources.htmltext import truncate
+from digests.truncation import truncate
 
 ECHO_CHARS = 80
 

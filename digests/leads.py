@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from digests.truncation import truncate
+
 LEAD_LIMIT = 300
 _SHORT = 120  # a first sentence shorter than this gets the second one too, if it fits
 
@@ -317,10 +319,4 @@ def _usable_sentence(sentence: str) -> bool:
 
 
 def _cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:—–-") + "…"
+    return truncate(text, limit, trailing=" ,;:—–-")

@@ -18,7 +18,8 @@ from digests.db import Database
 from digests.errors import Duplicate, NewsbotError
 from digests.sources.canon import canonical_url
 from digests.sources.fetch import Fetcher
-from digests.sources.register import MIN_INTERVAL, register_source
+from digests.sources.intervals import MIN_INTERVAL
+from digests.sources.register import register_source
 from digests.store import sources as source_store
 from digests.store import stats as stats_store
 from digests.types import FeedEntry, ParsedFeed, SourceInfo

@@ -25,6 +25,7 @@ from digests.errors import Duplicate, InvalidInput, NotFound, SourceError
 from digests.ingest import make_fetcher
 from digests.render import localized_age
 from digests.source_admin import SourceHealth, SourcePage
+from digests.sources.intervals import format_interval
 from digests.timeutil import utcnow
 from digests.types import SourceInfo
 
@@ -86,32 +87,18 @@ def decode(data: str | None) -> SourceButton | None:
     return None
 
 
-def interval_label(seconds: int) -> str:
-    """A fetch interval as it is typed: "15m", "2h", "90s"."""
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60}m"
-    return f"{seconds}s"
-
-
-def _shorten(text: str | None) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= _ERROR_SHOWN else flat[: _ERROR_SHOWN - 1] + "…"
-
-
 def _view(chat: ChatContext, health: SourceHealth, now: datetime) -> dict[str, Any]:
     s = health.info
     return {
         "id": s.id,
         "name": s.name,
         "kind": s.kind,
-        "every": interval_label(s.fetch_interval),
+        "every": format_interval(s.fetch_interval),
         "paused": s.paused,
         "last_fetch": localized_age(s.last_fetch_at, now, chat.lang) if s.last_fetch_at else "",
         "articles_24h": health.articles_24h,
         "failures": s.consecutive_failures,
-        "last_error": _shorten(s.last_error),
+        "last_error": shorten(s.last_error or "", _ERROR_SHOWN),
     }
 
 
@@ -214,7 +201,7 @@ async def add_source(chat: ChatContext) -> None:
                 now=utcnow(),
             )
     except (SourceError, Duplicate, InvalidInput) as exc:
-        reason = _shorten(chat.explain(exc))
+        reason = shorten(chat.explain(exc), _ERROR_SHOWN)
         await chat.say("admin_source_failed", url=shorten(url), reason=reason)
         return
     info = added.info
@@ -223,7 +210,7 @@ async def add_source(chat: ChatContext) -> None:
         id=info.id,
         name=info.name,
         kind=info.kind,
-        every=interval_label(info.fetch_interval),
+        every=format_interval(info.fetch_interval),
         feed_title=added.feed_title,
         items=added.item_count,
         newest=added.newest_title,

@@ -23,9 +23,10 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import charset_normalizer
 
-from digests.sources.htmltext import html_to_text, truncate
+from digests.sources.htmltext import html_to_text
 from digests.sources.hygiene import clean_chars
 from digests.timeutil import as_utc
+from digests.truncation import truncate
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement

@@ -18,6 +18,7 @@ import re
 from lxml import etree
 
 from digests.sources.hygiene import clean_chars, drop_bad_char_refs
+from digests.truncation import truncate
 
 _DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head")
 # Element names, space-separated: block elements (a space in the text where they start and
@@ -137,14 +138,3 @@ def _escape_stray(html: str) -> str:
 
 def _known_entity(name: str) -> bool:
     return name.startswith("#") or f"{name};" in html.entities.html5
-
-
-def truncate(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters at a word boundary, marked with "…" if cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - 1, 0)]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip() + "…"

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 from digests.errors import FeedParseError, SourceError
 from digests.sources.extract import ExtractedArticle, PageContent, read_page
 from digests.sources.fetch import Fetcher, FetchResult
-from digests.sources.htmltext import truncate
 from digests.sources.reading import entry_lead
+from digests.truncation import truncate
 from digests.types import FeedEntry
 
 log = logging.getLogger(__name__)

@@ -28,9 +28,10 @@ import feedparser
 from lxml import etree
 
 from digests.errors import FeedParseError
-from digests.sources.htmltext import feed_text, html_to_text, truncate
+from digests.sources.htmltext import feed_text, html_to_text
 from digests.sources.hygiene import clean_chars, drop_bad_char_refs
 from digests.timeutil import as_utc
+from digests.truncation import truncate
 from digests.types import FeedEntry, ParsedFeed
 
 log = logging.getLogger(__name__)

@@ -1,13 +1,11 @@
 """Adding a source: check the URL, fetch it once, find the feed, store it under its canonical URL.
 
 A web page that announces no feed is still a source when it is an article page or a section
-page listing articles (``kind='page'``). Also the parser of fetch intervals people type
-("15m", "2h", "1d", "900").
+page listing articles (``kind='page'``).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -20,27 +18,12 @@ from digests.sources.extract import PageContent
 from digests.sources.fetch import Fetcher, FetchResult
 from digests.sources.guard import check_url
 from digests.sources.hygiene import clean_chars
+from digests.sources.intervals import DEFAULT_INTERVAL, MIN_INTERVAL
 from digests.sources.pages import read_fetched
 from digests.sources.parse import discover_feed_url, looks_like_html
 from digests.sources.reading import parse_feed_off_loop
 from digests.store import sources
 from digests.types import FeedEntry, ParsedFeed, SourceInfo
-
-DEFAULT_INTERVAL = 900
-MIN_INTERVAL = 60
-_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_interval(text: str) -> int:
-    """Seconds from ``"900"``, ``"90s"``, ``"15m"``, ``"2h"`` or ``"1d"``; at least 60 s."""
-    match = _INTERVAL.match(text)
-    if not match:
-        raise InvalidInput(f"expected an interval like 15m, 2h, 1d or 900 (seconds), got {text!r}")
-    seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
-    if seconds < MIN_INTERVAL:
-        raise InvalidInput(f"the interval must be at least {MIN_INTERVAL} seconds (1m)")
-    return seconds
 
 
 async def _read_source(

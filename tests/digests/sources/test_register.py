@@ -1,4 +1,4 @@
-"""register_source and parse_interval."""
+"""register_source, and fetch intervals read and shown."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from digests.db import Database
 from digests.errors import Duplicate, FeedParseError, FetchError, InvalidInput, SourceRefused
 from digests.sources.fetch import Fetcher
-from digests.sources.register import parse_interval, register_source
+from digests.sources.intervals import format_interval, parse_interval
+from digests.sources.register import register_source
 from tests.support.feedserver import FeedServer
 
 NOW = datetime(2026, 2, 18, 8, 0, tzinfo=UTC)
@@ -21,6 +22,14 @@ BBC = "/corpus/feeds/ffp-bbc-news-world.xml"
 )
 def test_parse_interval(text: str, seconds: int) -> None:
     assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(900, "15m"), (7200, "2h"), (86400, "24h"), (90, "90s")]
+)
+def test_an_interval_is_shown_as_it_would_be_typed(seconds: int, shown: str) -> None:
+    assert format_interval(seconds) == shown
+    assert parse_interval(shown) == seconds
 
 
 @pytest.mark.parametrize("text", ["30s", "0", "soon", "5x", ""])
