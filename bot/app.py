@@ -9,20 +9,21 @@ from collections.abc import Awaitable, Callable
 from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import ApplicationBuilder, Defaults
 
 from bot import fairness, handlers
 from bot.request import AiohttpRequest
 from bot.services import Services, install
+from bot.types import App
 from digests import logcontext
 from digests.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 log = logging.getLogger(__name__)
 
-Hook = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
+Hook = Callable[[App], Awaitable[None]]
 
 
-class NewsApplication(Application):  # type: ignore[type-arg]
+class NewsApplication(App):
     """The Application, with each update's ids in the log context and its handling timed."""
 
     on_handled: Callable[[float], None] | None = None
@@ -46,7 +47,7 @@ class NewsApplication(Application):  # type: ignore[type-arg]
 
 def build_application(
     services: Services, *, on_start: Hook | None = None, on_stop: Hook | None = None
-) -> Application:  # type: ignore[type-arg]
+) -> App:
     """Build the bot against ``BOT_API_URL`` with every handler registered.
 
     ``on_start`` runs once the bot is initialised (background jobs start there); ``on_stop``
@@ -54,14 +55,14 @@ def build_application(
     """
     settings = services.settings
 
-    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(application: App) -> None:
         await _show_commands(application, settings.admin_ids)
         me = application.bot
         log.info("bot @%s is up, talking to %s", me.username, settings.bot_api_url)
         if on_start is not None:
             await on_start(application)
 
-    async def post_stop(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_stop(application: App) -> None:
         # Runs while the bot can still send, so the sender stops cleanly mid-queue.
         if on_stop is not None:
             await on_stop(application)
@@ -90,7 +91,7 @@ def build_application(
     return application
 
 
-async def _show_commands(application: Application, admin_ids: frozenset[int]) -> None:  # type: ignore[type-arg]
+async def _show_commands(application: App, admin_ids: frozenset[int]) -> None:
     """The command menu in every language the bot speaks (Telegram picks it by the user's
     app language; English is the default), and the admin commands in admins' own chats."""
     bot = application.bot
@@ -111,7 +112,7 @@ async def _show_commands(application: Application, admin_ids: frozenset[int]) ->
             log.warning("admin %s: command menu not set (%s)", admin_id, exc)
 
 
-def drop_empty_chat_state(application: Application) -> int:  # type: ignore[type-arg]
+def drop_empty_chat_state(application: App) -> int:
     """Forget the per-chat and per-user dicts python-telegram-bot holds that are empty.
 
     The library makes one for every chat whose update a handler asks for ``chat_data``
@@ -128,6 +129,6 @@ def drop_empty_chat_state(application: Application) -> int:  # type: ignore[type
     return len(chats) + len(users)
 
 
-def run_polling(application: Application) -> None:  # type: ignore[type-arg]
+def run_polling(application: App) -> None:
     """Serve until interrupted (SIGINT/SIGTERM), by long polling."""
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

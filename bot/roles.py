@@ -13,8 +13,8 @@ import logging
 from typing import Protocol
 
 from telegram import Update
-from telegram.ext import Application
 
+from bot.types import App
 from digests.delivery import Delivery
 from digests.leases import Lease, serve_role
 from digests.scheduler import NewsScheduler
@@ -105,7 +105,7 @@ class PollingRole:
 
     name = "poller"
 
-    def __init__(self, application: Application, lease: Lease) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: App, lease: Lease) -> None:
         self._application = application
         self.lease = lease
         self._stop = asyncio.Event()
@@ -163,7 +163,7 @@ class WebhookRole:
 
     name = "webhook"
 
-    def __init__(self, application: Application, url: str, secret: str) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: App, url: str, secret: str) -> None:
         self._application = application
         self._url = url
         self._secret = secret

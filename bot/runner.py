@@ -16,8 +16,6 @@ import signal
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from telegram.ext import Application
-
 from bot.app import build_application, drop_empty_chat_state
 from bot.health import BotApiWatch, Readiness
 from bot.logs import asyncio_exception_handler, install_redaction, secrets_of, setup_logging
@@ -26,6 +24,7 @@ from bot.roles import ClockRole, PollingRole, Role, SenderRole, WebhookRole
 from bot.sender import TelegramSender
 from bot.services import Services
 from bot.startup import initialize
+from bot.types import App
 from bot.web import WebServer
 from bot.webhook import WebhookReceiver, webhook_path
 from digests import migrate
@@ -224,7 +223,7 @@ async def _run_roles(
         await application.shutdown()
 
 
-async def _sweep(application: Application) -> None:  # type: ignore[type-arg]
+async def _sweep(application: App) -> None:
     """Every SWEEP_EVERY seconds, drop the empty per-chat dicts python-telegram-bot keeps."""
     while True:
         await asyncio.sleep(SWEEP_EVERY)
@@ -232,7 +231,7 @@ async def _sweep(application: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _until_stopped(
-    application: Application,  # type: ignore[type-arg]
+    application: App,
     roles: list[Role],
     stop: asyncio.Event,
     identity: str,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from telegram.error import BadRequest, InvalidToken, NetworkError
-from telegram.ext import Application
 
+from bot.types import App
 from digests.connect import wait_while_down
 from digests.errors import ConfigError
 
 
-async def initialize(application: Application, *, api_url: str, give_up_after: float) -> None:  # type: ignore[type-arg]
+async def initialize(application: App, *, api_url: str, give_up_after: float) -> None:
     """``application.initialize()`` (which asks ``getMe``), retried while the Bot API is down.
 
     A rejected token is a ConfigError at once: waiting cannot fix it, and InvalidToken's own

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application
+
+from bot.types import App
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def webhook_path(url: str) -> str:
 class WebhookReceiver:
     """The aiohttp handler for Telegram's update POSTs."""
 
-    def __init__(self, application: Application, secret: str) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: App, secret: str) -> None:
         self._application = application
         self._secret = secret.encode()
         self._refused = 0

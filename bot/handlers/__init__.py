@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from telegram import BotCommand
 from telegram.ext import (
-    Application,
-    BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -32,6 +30,7 @@ from bot.handlers import (
     topics,
 )
 from bot.handlers.errors import on_error
+from bot.types import App, Handler
 from digests.i18n import N_, translator
 
 # Commands reach us as messages in private chats and groups, and as posts in channels.
@@ -74,7 +73,7 @@ def command_menu(lang: str, *, admin: bool = False) -> list[BotCommand]:
     return [BotCommand(name, _(description)) for name, description in listed]
 
 
-def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def handlers() -> list[Handler]:
     """The handlers, in the order they are tried."""
     return [
         # First: while an admin is in the /broadcast flow, its /cancel and text are its own.
@@ -118,7 +117,7 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     ]
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     """Attach every handler and the error handler."""
     application.add_handlers(handlers())
     # Tried before every handler above; it stops the update only when it answers a prompt.

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.admin import admin_only
 from bot.chat import ChatContext
 from bot.handlers.admin_common import fingerprint
+from bot.types import Handler
 from digests import source_admin
 from digests.echo import shorten
 from digests.errors import Duplicate, InvalidInput, NotFound, SourceError
@@ -267,7 +268,7 @@ async def _act(chat: ChatContext, button: SourceButton) -> str | None:
     return chat._("Resumed %(name)s", name=info.name)
 
 
-def handlers(chats: filters.BaseFilter) -> list[BaseHandler]:  # type: ignore[type-arg]
+def handlers(chats: filters.BaseFilter) -> list[Handler]:
     """This module's handlers, for the ordered list in ``bot.handlers``."""
     return [
         CommandHandler("sources", show_sources, filters=chats),

@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.admin import admin_only
 from bot.chat import ChatContext
 from bot.handlers.admin_common import fingerprint
+from bot.types import Handler
 from digests import topics
 from digests.echo import shorten
 from digests.errors import Duplicate, InvalidInput, NotFound
@@ -190,7 +191,7 @@ async def on_topic_admin_button(chat: ChatContext) -> None:
     await chat.edit(chat.render("admin_topic_deleted", name=removed.name))
 
 
-def handlers(chats: filters.BaseFilter) -> list[BaseHandler]:  # type: ignore[type-arg]
+def handlers(chats: filters.BaseFilter) -> list[Handler]:
     """This module's handlers, for the ordered list in ``bot.handlers``."""
     return [
         CommandHandler("addtopic", add_topic, filters=chats),

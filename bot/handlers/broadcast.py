@@ -27,19 +27,17 @@ import time
 import warnings
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import cast
 
 from babel.dates import format_timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    Application,
-    CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     ConversationHandler,
-    JobQueue,
     MessageHandler,
     filters,
 )
@@ -49,6 +47,7 @@ from bot import callbacks
 from bot.admin import admin_only
 from bot.chat import ChatContext, open_chat
 from bot.services import services
+from bot.types import App, Context, Conversation, Jobs
 from digests import broadcast as cases
 from digests import chat_languages
 from digests import topics as topic_cases
@@ -343,7 +342,7 @@ async def on_stop_button(chat: ChatContext) -> None:
     watch(_job_queue(chat.context), broadcast_id, chat_id, message_id, lang=chat.lang)
 
 
-def conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def conversation() -> Conversation:
     """The /broadcast flow as one handler."""
     # Buttons are tracked per chat and user, not per message (per_message=False): PTB warns
     # about that, and it is what we want — the step decides which buttons count.
@@ -402,7 +401,7 @@ def _job_name(broadcast_id: int) -> str:
 
 
 def watch(
-    job_queue: JobQueue,  # type: ignore[type-arg]
+    job_queue: Jobs,
     broadcast_id: int,
     chat_id: int | None,
     message_id: int | None,
@@ -483,7 +482,7 @@ async def _pace(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
         await delivery.acquire_direct(chat_id)
 
 
-def _progress_text(context: CallbackContext, current: Progress, lang: str) -> str:  # type: ignore[type-arg]
+def _progress_text(context: Context, current: Progress, lang: str) -> str:
     _ = translator(lang)
     if current.remaining == 0:
         eta = _("done")
@@ -515,7 +514,7 @@ async def _resume(context: ContextTypes.DEFAULT_TYPE) -> None:
         watch(queue, row.id, row.progress_chat_id, row.progress_message_id, lang=lang)
 
 
-def install(application: Application) -> None:  # type: ignore[type-arg]
+def install(application: App) -> None:
     """Follow unfinished broadcasts: at start, then every ``RESUME_INTERVAL`` seconds.
 
     At start this resumes what a restart interrupted; later runs pick up broadcasts queued
@@ -546,7 +545,8 @@ def _draft(context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
     return found if isinstance(found, Draft) else None
 
 
-def _job_queue(context: ContextTypes.DEFAULT_TYPE) -> JobQueue:  # type: ignore[type-arg]
+def _job_queue(context: ContextTypes.DEFAULT_TYPE) -> Jobs:
     queue = context.job_queue
     assert queue is not None
-    return queue
+    # PTB 22 annotates CallbackContext.job_queue with a type variable that nothing binds.
+    return cast("Jobs", queue)

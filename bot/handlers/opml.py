@@ -7,11 +7,12 @@ every feed is checked by fetching it once; the reply lists what was added and wh
 from __future__ import annotations
 
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.admin import admin_only
 from bot.chat import ChatContext
 from bot.handlers.admin_common import send_file
+from bot.types import Handler
 from digests import source_admin
 from digests.echo import shorten
 from digests.errors import InvalidInput
@@ -77,7 +78,7 @@ async def import_document(chat: ChatContext) -> None:
     )
 
 
-def handlers(chats: filters.BaseFilter) -> list[BaseHandler]:  # type: ignore[type-arg]
+def handlers(chats: filters.BaseFilter) -> list[Handler]:
     """This module's handlers, for the ordered list in ``bot.handlers``."""
     return [
         CommandHandler("export", export, filters=chats),

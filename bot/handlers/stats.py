@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot.admin import admin_only
 from bot.chat import ChatContext
 from bot.handlers.admin_common import send_file
+from bot.types import Handler
 from digests import stats
 from digests.timeutil import utcnow
 
@@ -26,6 +27,6 @@ async def show_stats(chat: ChatContext) -> None:
     await send_file(chat, data=png, filename="stats.png", caption=caption, photo=True)
 
 
-def handlers(chats: filters.BaseFilter) -> list[BaseHandler]:  # type: ignore[type-arg]
+def handlers(chats: filters.BaseFilter) -> list[Handler]:
     """This module's handlers, for the ordered list in ``bot.handlers``."""
     return [CommandHandler("stats", show_stats, filters=chats)]
