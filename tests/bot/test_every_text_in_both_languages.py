@@ -16,7 +16,7 @@ import pytest
 
 from digests.i18n import translations
 from tests.bot.conftest import ADMIN_ID, Harness, button_data
-from tests.digests.test_i18n import _extracted
+from tests.digests.test_i18n import english_sentences
 from tests.support.botapi import Call, StoredMessage
 from tests.support.feeds import rss
 from tests.support.feedserver import FeedServer
@@ -27,24 +27,7 @@ GROUP_MEMBER = 7001
 # Arabic keyword in /addtopic's example, and the Arabic examples of what /settings reads.
 ARABIC_ON_PURPOSE = ("العربية", "سوريا", "بغداد", "٧:٣٠ م")
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
-_PLACEHOLDER_OR_TAG = re.compile(r"%\(\w+\)[sd]|<[^>]+>|\n")
-_SENTENCE_END = re.compile(r"(?<=[.;?!:])\s+")
-_NOT_WORDS = " .,;:()“”…·—?!☝️✅⚠️📣🔔🔕⏰🌍📅🔢▶⏸🗑➕⏹‹›"
 HEADLINES = {"Hasakah prison: guards and inmates clash": 2, "Derby ends in a draw": 1}
-
-
-def english_sentences() -> set[str]:
-    """Every sentence of three or more English words in the catalog's message ids."""
-    single, plural = _extracted()
-    ids = single | {form for pair in plural for form in pair}
-    found: set[str] = set()
-    for message in ids:
-        for part in _PLACEHOLDER_OR_TAG.split(message):
-            for sentence in _SENTENCE_END.split(part):
-                sentence = sentence.strip(_NOT_WORDS)
-                if len(re.findall(r"[A-Za-z]{2,}", sentence)) >= 3:
-                    found.add(sentence)
-    return found
 
 
 ENGLISH = english_sentences()

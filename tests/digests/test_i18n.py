@@ -43,6 +43,25 @@ def _extracted() -> tuple[set[str], set[tuple[str, str]]]:
     return single, plural
 
 
+_PLACEHOLDER_OR_TAG = re.compile(r"%\(\w+\)[sd]|<[^>]+>|\n")
+_SENTENCE_END = re.compile(r"(?<=[.;?!:])\s+")
+_NOT_WORDS = " .,;:()“”…·—?!☝️✅⚠️📣🔔🔕⏰🌍📅🔢▶⏸🗑➕⏹‹›"
+
+
+def english_sentences() -> set[str]:
+    """Every sentence of three or more English words in the catalog's message ids."""
+    single, plural = _extracted()
+    ids = single | {form for pair in plural for form in pair}
+    found: set[str] = set()
+    for message in ids:
+        for part in _PLACEHOLDER_OR_TAG.split(message):
+            for sentence in _SENTENCE_END.split(part):
+                sentence = sentence.strip(_NOT_WORDS)
+                if len(re.findall(r"[A-Za-z]{2,}", sentence)) >= 3:
+                    found.add(sentence)
+    return found
+
+
 def _extracted_messages() -> set[str]:
     single, plural = _extracted()
     return single | {one for one, _many in plural}
