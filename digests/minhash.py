@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 _U32 = np.uint32
+_LE = np.dtype("<u4")  # how signatures are stored and banded, whatever the machine
 _EMPTY = _U32(0xFFFFFFFF)
 _FMIX = (_U32(16), _U32(0x85EBCA6B), _U32(13), _U32(0xC2B2AE35), _U32(16))
 
@@ -79,3 +80,18 @@ class Sketch:
         if other.seed != self.seed or len(other) != len(self):
             raise ValueError("signatures of different permutations cannot be compared")
         return float(np.count_nonzero(self.hashvalues == other.hashvalues)) / len(self)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, seed: int) -> Sketch:
+        """A signature from :meth:`to_bytes`."""
+        return cls(np.frombuffer(data, dtype=_LE).astype(_U32), seed)
+
+    def to_bytes(self) -> bytes:
+        """The minima as little-endian uint32 values."""
+        return np.asarray(self.hashvalues, dtype=_LE).tobytes()
+
+    def bands(self, count: int, rows: int) -> list[bytes]:
+        """The first ``count`` runs of ``rows`` minima, each as bytes: the LSH bands."""
+        data = self.to_bytes()
+        size = rows * _LE.itemsize
+        return [data[start : start + size] for start in range(0, count * size, size)]

@@ -19,10 +19,10 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from digests.minhash import Sketch
+if TYPE_CHECKING:  # numpy (~11 MB) is imported by the first signature, not by every process
+    from digests.minhash import Sketch
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3
@@ -49,7 +49,6 @@ _SEED = 1
 # Stored signatures start with this byte: the shingling and hashing scheme that made them.
 # Signatures of another version are ignored when the index is rebuilt.
 SIGNATURE_VERSION = 1
-_DTYPE = np.dtype("<u4")
 
 
 def words(text: str) -> list[str]:
@@ -86,20 +85,23 @@ def signature(text: str) -> Sketch | None:
     tokens = words(text)
     if len(tokens) < MIN_WORDS:
         return None
+    from digests.minhash import Sketch
+
     return Sketch.of(shingles(tokens), num_perm=NUM_PERM, seed=_SEED)
 
 
 def encode_signature(sketch: Sketch) -> bytes:
     """``sketch`` as bytes to store: a version byte, then 128 little-endian uint32 values."""
-    return bytes([SIGNATURE_VERSION]) + np.asarray(sketch.hashvalues, dtype=_DTYPE).tobytes()
+    return bytes([SIGNATURE_VERSION]) + sketch.to_bytes()
 
 
 def decode_signature(data: bytes) -> Sketch | None:
     """A stored signature, or None when it was made by another scheme (or is damaged)."""
-    if len(data) != 1 + NUM_PERM * _DTYPE.itemsize or data[0] != SIGNATURE_VERSION:
+    if len(data) != 1 + NUM_PERM * 4 or data[0] != SIGNATURE_VERSION:
         return None
-    values = np.frombuffer(data, dtype=_DTYPE, offset=1).astype(np.uint32)
-    return Sketch(values, _SEED)
+    from digests.minhash import Sketch
+
+    return Sketch.from_bytes(data[1:], _SEED)
 
 
 def similarity(a: Sketch, b: Sketch) -> float:
@@ -116,10 +118,7 @@ def lookup_keys(sketch: Sketch | None, title: str | None) -> list[int]:
 
 
 def _band_keys(sketch: Sketch) -> Iterator[int]:
-    bands, rows = LSH_BANDS
-    values = np.asarray(sketch.hashvalues[: bands * rows], dtype=_DTYPE)
-    for band in range(bands):
-        data = values[band * rows : (band + 1) * rows].tobytes()
+    for band, data in enumerate(sketch.bands(*LSH_BANDS)):
         yield _key(bytes([SIGNATURE_VERSION, band]) + data)
 
 
@@ -271,10 +270,8 @@ class StoryIndex:
                     return Match(known.story_id, article_id, 1.0, "title")
         return None
 
-    def _bands(self, sketch: Sketch) -> Iterator[bytes]:
-        values = np.asarray(sketch.hashvalues, dtype=_DTYPE)
-        for start in range(0, len(self._buckets) * self._rows, self._rows):
-            yield values[start : start + self._rows].tobytes()
+    def _bands(self, sketch: Sketch) -> list[bytes]:
+        return sketch.bands(len(self._buckets), self._rows)
 
     def _candidates(self, sketch: Sketch) -> set[int]:
         found: set[int] = set()

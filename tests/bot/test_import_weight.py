@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("scipy", "datasketch", "trafilatura", "py3langid", "matplotlib")
+HEAVY = ("scipy", "datasketch", "trafilatura", "py3langid", "matplotlib", "numpy")
 
 
 def test_importing_the_runner_loads_no_heavy_library() -> None:
