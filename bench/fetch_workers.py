@@ -28,7 +28,7 @@ from sqlalchemy import text, update  # noqa: E402
 
 from digests import migrate  # noqa: E402
 from digests.db import Database  # noqa: E402
-from digests.ingest import make_fetcher  # noqa: E402
+from digests.ingest import Ingest, make_fetcher  # noqa: E402
 from digests.models import Base, Source  # noqa: E402
 from digests.scheduler import NewsScheduler  # noqa: E402
 from digests.settings import Settings  # noqa: E402
@@ -78,7 +78,9 @@ async def _make_due(url: str) -> None:
     db = Database(url)
     try:
         async with db.transaction() as session:
-            await session.execute(text("TRUNCATE articles, stories RESTART IDENTITY CASCADE"))
+            kept = {"sources", "leases"}
+            tables = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name not in kept)
+            await session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             await session.execute(update(Source).values(next_fetch_at=None, etag=None))
     finally:
         await db.close()
@@ -90,7 +92,7 @@ async def worker(url: str) -> None:
     db = Database(url)
     fetcher = make_fetcher(settings)
     try:
-        fetched = await NewsScheduler(db, settings, fetcher).fetch_due()
+        fetched = await NewsScheduler(db, settings, Ingest(db, settings, fetcher)).fetch_due()
     finally:
         await fetcher.close()
         await db.close()
