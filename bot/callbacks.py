@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 MAX_BYTES = 64
+MAX_ID = 2**31 - 1
 
 TOPIC_TOGGLE = "tp"
 TOPICS_PAGE = "tpg"
@@ -47,6 +48,17 @@ OWNERS: dict[str, str] = {
     BROADCAST_STOP: "bot.handlers.broadcast",
 }
 """Each prefix and the module whose codec writes and reads the data under it."""
+
+
+def small_int(text: str) -> int | None:
+    """``text`` as an id or page number (0 to :data:`MAX_ID`), or None for anything else.
+
+    Callback data can be forged: digits only, ASCII only, never past a 32-bit database id.
+    """
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
 def pattern(*prefixes: str, rest: str = "") -> str:

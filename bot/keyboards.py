@@ -16,7 +16,6 @@ from digests.i18n import translator
 from digests.types import TopicChoice
 
 TOPICS_PER_PAGE = 40
-_MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +54,6 @@ def encode(action: Action) -> str:
             return f"{callbacks.STOP}:{'y' if confirmed else 'n'}"
 
 
-def _small_int(text: str) -> int | None:
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
-        return None
-    value = int(text)
-    return value if value <= _MAX_ID else None
-
-
 def decode(data: str | None) -> Action | None:
     """The action in callback ``data``, or None when it is not one we made."""
     if not data or len(data) > 64:
@@ -69,12 +61,12 @@ def decode(data: str | None) -> Action | None:
     parts = data.split(":")
     match parts:
         case [callbacks.TOPIC_TOGGLE, topic, page]:
-            topic_id, page_no = _small_int(topic), _small_int(page)
+            topic_id, page_no = callbacks.small_int(topic), callbacks.small_int(page)
             if topic_id is None or page_no is None:
                 return None
             return ToggleTopic(topic_id, page_no)
         case [callbacks.TOPICS_PAGE, page]:
-            page_no = _small_int(page)
+            page_no = callbacks.small_int(page)
             return None if page_no is None else TopicsPage(page_no)
         case [callbacks.STOP, "y"]:
             return StopAnswer(True)

@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 CALLBACK_PATTERN = callbacks.pattern(callbacks.ADMIN_SOURCES)
 _ADD = f"{callbacks.ADMIN_SOURCES}:add"
 _ERROR_SHOWN = 150
-_MAX_ID = 2**31 - 1
 _ACTIONS = {"p": "page", "pa": "pause", "re": "resume", "rm": "remove", "ry": "remove_yes"}
 _CODES = {action: code for code, action in _ACTIONS.items()}
 _HEX8 = re.compile(r"[0-9a-f]{8}")
@@ -61,13 +60,6 @@ def encode(button: SourceButton) -> str:
     return ":".join(map(str, (callbacks.ADMIN_SOURCES, *fields)))
 
 
-def _small_int(text: str) -> int | None:
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
-        return None
-    value = int(text)
-    return value if value <= _MAX_ID else None
-
-
 def decode(data: str | None) -> SourceButton | None:
     """The button in callback ``data``, or None when it is not one we made."""
     if not data or len(data) > 64:
@@ -76,12 +68,12 @@ def decode(data: str | None) -> SourceButton | None:
         return SourceButton("add")
     match data.split(":"):
         case [callbacks.ADMIN_SOURCES, "p", "0", page]:
-            page_no = _small_int(page)
+            page_no = callbacks.small_int(page)
             return None if page_no is None else SourceButton("page", 0, page_no)
         case [callbacks.ADMIN_SOURCES, code, source, page, url_print] if (
             code in _ACTIONS and code != "p"
         ):
-            source_id, page_no = _small_int(source), _small_int(page)
+            source_id, page_no = callbacks.small_int(source), callbacks.small_int(page)
             if source_id is None or page_no is None or not _HEX8.fullmatch(url_print):
                 return None
             return SourceButton(_ACTIONS[code], source_id, page_no, url_print)
@@ -176,7 +168,7 @@ def _removal_keyboard(chat: ChatContext, source: SourceInfo, page: int) -> Inlin
 @admin_only
 async def show_sources(chat: ChatContext) -> None:
     """List sources with their health, a page at a time (``/sources 2`` opens page 2)."""
-    wanted = _small_int(chat.args[0]) if chat.args else None
+    wanted = callbacks.small_int(chat.args[0]) if chat.args else None
     now = utcnow()
     page = await source_admin.source_page(chat.services.db, (wanted or 1) - 1, now=now)
     await chat.reply(_page_text(chat, page, now), _page_keyboard(chat, page))

@@ -31,7 +31,6 @@ from digests.timeutil import utcnow
 from digests.types import TopicInfo
 
 CALLBACK_PATTERN = callbacks.pattern(callbacks.ADMIN_TOPICS)
-_MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +151,9 @@ def _data(action: str, topic: TopicInfo) -> str:
 
 def _decode(data: str | None) -> tuple[str, int, str] | None:
     match (data or "").split(":"):
-        case [callbacks.ADMIN_TOPICS, ("del" | "keep") as action, number, print_] if (
-            number.isascii() and number.isdigit() and len(number) <= 10 and int(number) <= _MAX_ID
-        ):
-            return action, int(number), print_
+        case [callbacks.ADMIN_TOPICS, ("del" | "keep") as action, number, print_]:
+            topic_id = callbacks.small_int(number)
+            return None if topic_id is None else (action, topic_id, print_)
     return None
 
 

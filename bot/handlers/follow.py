@@ -74,11 +74,9 @@ def decode(data: str | None) -> FollowAnswer | RemoveTopic | None:
     match data.split(":"):
         case [callbacks.FOLLOW_ANSWER, "save" | "no" as verb, token] if _TOKEN.fullmatch(token):
             return FollowAnswer(token, verb == "save")
-        case [callbacks.REMOVE_TOPIC, number] if (
-            number.isascii() and number.isdigit() and len(number) <= 10
-        ):
-            topic_id = int(number)
-            return RemoveTopic(topic_id) if 0 < topic_id < 2**31 else None
+        case [callbacks.REMOVE_TOPIC, number]:
+            topic_id = callbacks.small_int(number)
+            return RemoveTopic(topic_id) if topic_id else None
     return None
 
 

@@ -141,3 +141,30 @@ def test_the_codecs_read_back_what_they_wrote() -> None:
 def test_pattern_refuses_a_prefix_not_in_the_registry() -> None:
     with pytest.raises(ValueError, match="not in the registry"):
         callbacks.pattern("zz")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0", 0),
+        ("2147483647", 2**31 - 1),
+        ("2147483648", None),
+        ("-1", None),
+        ("١٢", None),
+        ("", None),
+        ("1e3", None),
+        ("00000000001", None),
+    ],
+)
+def test_ids_in_callback_data_are_plain_digits_within_32_bits(text: str, value: int | None) -> None:
+    assert callbacks.small_int(text) == value
+
+
+def test_forged_ids_are_refused_by_every_codec() -> None:
+    too_big = str(2**31)
+    assert keyboards.decode(f"tp:{too_big}:0") is None
+    assert follow.decode(f"pu:{too_big}") is None
+    assert follow.decode("pu:0") is None
+    assert admin_sources.decode(f"as:rm:{too_big}:0:0123abcd") is None
+    assert admin_topics._decode(f"at:del:{too_big}:0123abcd") is None
+    assert admin_topics._decode("at:del:12:0123abcd") == ("del", 12, "0123abcd")
