@@ -309,11 +309,11 @@ def main() -> None:
         f"+ {len(phrases):,} phrases; "
         f"{len(articles):,} articles, {total_words / len(articles):,.0f} words each on average"
     )
-    print(
-        f"{'topics':>8} {'build s':>8} {'index MB':>9} {'match s':>8} {'µs/article':>11} "
-        f"{'ns/word':>12} {'matches/article':>16}"
-    )
     if not args.db_only:
+        print(
+            f"{'topics':>8} {'build s':>8} {'index MB':>9} {'match s':>8} {'µs/article':>11} "
+            f"{'ns/word':>12} {'matches/article':>16}"
+        )
         for title, kind, control in (
             ("TopicMatcher today, realistic topics", TopicMatcher, False),
             ("TopicMatcher today, lookup only (words no article has)", TopicMatcher, True),
