@@ -17,8 +17,10 @@ each row in batched transactions. Why it is shaped so:
   send, which takes the next slot of the same pacer ahead of queued rows.
 * Telegram counts a message when it arrives, and arrival times jitter by milliseconds, so a
   sender that filled each one-second window exactly would show one message too many in some
-  window at the far end. The pacer therefore runs on a clock slowed by ``arrival_margin`` (2%:
-  25 msg/s becomes at most 25 in any 1.02 s, 24.5 msg/s sustained).
+  window at the far end. The pacer therefore runs on a clock slowed by ``arrival_margin`` (4%:
+  25 msg/s becomes at most 25 in any 1.04 s, 24 msg/s sustained). 2% absorbed only ~20 ms of
+  jitter: the fault-injection suite saw 26 in one second in 1 run of 3 on a quiet machine,
+  after a sender takeover.
 """
 
 from __future__ import annotations
@@ -177,7 +179,7 @@ class Delivery:
         poll_interval: float = 1.0,
         flush_interval: float = 0.1,
         hold_limit: float = 2.0,
-        arrival_margin: float = 0.02,
+        arrival_margin: float = 0.04,
         owner: str | None = None,
         rng: random.Random | None = None,
         telemetry: Telemetry = NO_TELEMETRY,
