@@ -14,13 +14,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,9 +27,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import asyncpg  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
+from bench._support import insert_chunked, scratch_database  # noqa: E402
 from digests import migrate  # noqa: E402
 from digests.db import Database  # noqa: E402
 from digests.models import (  # noqa: E402
@@ -97,15 +94,9 @@ async def seed(url: str, chats: int, articles: int, topics: int, rng: random.Ran
         await db.close()
 
 
-async def _insert(db: Database, model: Any, rows: list[dict[str, Any]], chunk: int) -> None:
-    for start in range(0, len(rows), chunk):
-        async with db.transaction() as session:
-            await session.execute(insert(model), rows[start : start + chunk])
-
-
 async def _seed(db: Database, chats: int, articles: int, topics: int, rng: random.Random) -> None:
     created = NOW - timedelta(days=30)
-    await _insert(
+    await insert_chunked(
         db,
         Topic,
         [
@@ -122,7 +113,7 @@ async def _seed(db: Database, chats: int, articles: int, topics: int, rng: rando
         ],
         5000,
     )
-    await _insert(
+    await insert_chunked(
         db,
         Source,
         [
@@ -179,8 +170,8 @@ async def _seed(db: Database, chats: int, articles: int, topics: int, rng: rando
                     "sort_at": sort_at,
                 }
             )
-    await _insert(db, Article, article_rows, 2000)
-    await _insert(db, ArticleTopic, match_rows, 5000)
+    await insert_chunked(db, Article, article_rows, 2000)
+    await insert_chunked(db, ArticleTopic, match_rows, 5000)
 
     chat_rows: list[dict[str, Any]] = []
     sub_rows: list[dict[str, Any]] = []
@@ -211,8 +202,8 @@ async def _seed(db: Database, chats: int, articles: int, topics: int, rng: rando
         )
         for t in rng.sample(range(1, topics + 1), rng.randint(1, 5)):
             sub_rows.append({"chat_id": c, "topic_id": t, "created_at": created})
-    await _insert(db, Chat, chat_rows, 5000)
-    await _insert(db, Subscription, sub_rows, 10000)
+    await insert_chunked(db, Chat, chat_rows, 5000)
+    await insert_chunked(db, Subscription, sub_rows, 10000)
     # A live database has planner statistics; a freshly filled one has none (PostgreSQL then
     # guesses a 500-id IN list costs a full scan of the subscriptions: 29 ms instead of ~2).
     async with db.transaction() as session:
@@ -269,18 +260,6 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _pg_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-async def _pg(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(_pg_dsn(url))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=None)
@@ -296,26 +275,7 @@ def main() -> None:
         print(json.dumps(asyncio.run(_tick(args.tick_only, args.batch_size))))
         return
 
-    cleanup: Any = None
-    if args.database_url and args.database_url.startswith("postgresql"):
-        name = f"newsbot_bench_{os.getpid()}"
-        admin = args.database_url
-        asyncio.run(_pg(admin, f'CREATE DATABASE "{name}"'))
-        url = f"{admin.rsplit('/', 1)[0]}/{name}"
-
-        def cleanup() -> None:
-            asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-        engine = "PostgreSQL"
-    else:
-        folder = tempfile.mkdtemp(prefix="newsbot-bench-")
-        url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        engine = "SQLite"
-
-        def cleanup() -> None:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    try:
+    with scratch_database(args.database_url, "newsbot_bench") as (url, engine):
         migrate.upgrade(url)
         started = time.perf_counter()
         asyncio.run(seed(url, args.chats, args.articles, args.topics, random.Random(args.seed)))
@@ -328,9 +288,6 @@ def main() -> None:
         if child.returncode:
             sys.exit(f"the tick failed:\n{child.stderr}")
         figures = json.loads(child.stdout.strip().splitlines()[-1])
-    finally:
-        if cleanup is not None:
-            cleanup()
     print(f"engine: {engine}   chats: {args.chats:,}   articles: {args.articles:,}   "
           f"topics: {args.topics}   batch: {args.batch_size}")  # fmt: skip
     print(f"seeding (bulk inserts, not part of the tick): {seeded:.1f} s")

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,10 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-import asyncpg  # noqa: E402
 import telegram  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
+from bench._support import insert_chunked, pg_execute, scratch_database  # noqa: E402
 from bot.health import BotApiWatch, Readiness  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
 from bot.web import WebServer  # noqa: E402
@@ -46,15 +43,9 @@ NOW = datetime.now(UTC)
 TEXT = "<b>Your digest</b>\n" + "A headline that runs on for a while, with a source. " * 40
 
 
-async def _insert(db: Database, model: Any, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
-    for start in range(0, len(rows), chunk):
-        async with db.transaction() as session:
-            await session.execute(insert(model), rows[start : start + chunk])
-
-
 async def seed(db: Database, chats: int, history: int, broadcasts: int) -> None:
     created = NOW - timedelta(days=30)
-    await _insert(
+    await insert_chunked(
         db,
         Chat,
         [
@@ -84,7 +75,7 @@ async def seed(db: Database, chats: int, history: int, broadcasts: int) -> None:
             "sent_at": at if sent else None,
         }
 
-    await _insert(
+    await insert_chunked(
         db,
         OutboxMessage,
         [
@@ -92,7 +83,7 @@ async def seed(db: Database, chats: int, history: int, broadcasts: int) -> None:
             for i in range(history)
         ],
     )
-    await _insert(
+    await insert_chunked(
         db,
         OutboxMessage,
         [
@@ -100,7 +91,7 @@ async def seed(db: Database, chats: int, history: int, broadcasts: int) -> None:
             for c in range(chats)
         ],
     )
-    await _insert(
+    await insert_chunked(
         db,
         OutboxMessage,
         [row(f"b{c}", 10_000 + c, 1, "pending", NOW) for c in range(broadcasts)],
@@ -150,18 +141,10 @@ def _ms(values: list[float], q: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def _pg(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def _vacuum(url: str) -> None:
     if url.startswith("postgresql"):
-        await _pg(url, "VACUUM ANALYZE outbox")
-        await _pg(url, "VACUUM ANALYZE chats")
+        await pg_execute(url, "VACUUM ANALYZE outbox")
+        await pg_execute(url, "VACUUM ANALYZE chats")
         return
     db = Database(url)
     try:
@@ -180,24 +163,7 @@ def main() -> None:
     parser.add_argument("--scrapes", type=int, default=50)
     args = parser.parse_args()
 
-    if args.database_url and args.database_url.startswith("postgresql"):
-        name = f"newsbot_bench_{os.getpid()}"
-        admin = args.database_url
-        asyncio.run(_pg(admin, f'CREATE DATABASE "{name}"'))
-        url = f"{admin.rsplit('/', 1)[0]}/{name}"
-        engine = "PostgreSQL"
-
-        def cleanup() -> None:
-            asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    else:
-        folder = tempfile.mkdtemp(prefix="newsbot-bench-")
-        url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        engine = "SQLite"
-
-        def cleanup() -> None:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    try:
+    with scratch_database(args.database_url, "newsbot_bench") as (url, engine):
         migrate.upgrade(url)
         started = time.perf_counter()
         db = Database(url)
@@ -212,8 +178,6 @@ def main() -> None:
         asyncio.run(_vacuum(url))
         seeded = time.perf_counter() - started
         figures = asyncio.run(measure(url, args.scrapes))
-    finally:
-        cleanup()
 
     rows = args.chats + args.history + args.broadcasts
     print(f"engine: {engine}; {args.chats:,} chats, {rows:,} outbox rows ({seeded:.1f} s to seed)")

@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,9 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import asyncpg  # noqa: E402
-from sqlalchemy import Table, insert  # noqa: E402
 
+from bench._support import insert_chunked, scratch_database  # noqa: E402
 from digests import migrate, retention  # noqa: E402
 from digests.db import Database  # noqa: E402
 from digests.models import (  # noqa: E402
@@ -90,15 +86,8 @@ class Pools:
         self.signatures = [rng.randbytes(513) for _ in range(400)]
 
 
-async def _insert(db: Database, model: Any, rows: list[dict[str, Any]], chunk: int) -> None:
-    table: Table = model.__table__
-    for start in range(0, len(rows), chunk):
-        async with db.transaction() as session:
-            await session.execute(insert(table), rows[start : start + chunk])
-
-
 async def _seed_fixed(db: Database) -> None:
-    await _insert(
+    await insert_chunked(
         db,
         Topic,
         [
@@ -115,7 +104,7 @@ async def _seed_fixed(db: Database) -> None:
         ],
         1000,
     )
-    await _insert(
+    await insert_chunked(
         db,
         Source,
         [
@@ -207,10 +196,10 @@ class Day:
             signatures.append(
                 {"article_id": a, "signature": rng.choice(pools.signatures), "created_at": seen}
             )
-        await _insert(self.db, Story, stories, 2000)
-        await _insert(self.db, Article, articles, 2000)
-        await _insert(self.db, ArticleTopic, matches, 5000)
-        await _insert(self.db, ArticleSignature, signatures, 5000)
+        await insert_chunked(self.db, Story, stories, 2000)
+        await insert_chunked(self.db, Article, articles, 2000)
+        await insert_chunked(self.db, ArticleTopic, matches, 5000)
+        await insert_chunked(self.db, ArticleSignature, signatures, 5000)
 
     async def _outbox(self, day: int, midnight: datetime) -> None:
         rng, pools, chats = self.rng, self.pools, self.args.chats
@@ -251,8 +240,8 @@ class Day:
                         "created_at": created,
                     }
                 )
-        await _insert(self.db, OutboxMessage, rows, 5000)
-        await _insert(self.db, DigestEdition, editions, 10000)
+        await insert_chunked(self.db, OutboxMessage, rows, 5000)
+        await insert_chunked(self.db, DigestEdition, editions, 10000)
 
 
 async def database_bytes(db: Database) -> int:
@@ -376,18 +365,6 @@ async def _claims(db: Database, pools: Pools, policy: RetentionPolicy, args: Any
     )
 
 
-def _pg_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-async def _pg(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(_pg_dsn(url))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=None)
@@ -405,35 +382,14 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    cleanup: Any = None
-    if args.database_url and args.database_url.startswith("postgresql"):
-        name = f"newsbot_bench_retention_{os.getpid()}"
-        admin = args.database_url
-        asyncio.run(_pg(admin, f'CREATE DATABASE "{name}"'))
-        url = f"{admin.rsplit('/', 1)[0]}/{name}"
-
-        def cleanup() -> None:
-            asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-        engine = "PostgreSQL"
-    else:
-        folder = tempfile.mkdtemp(prefix="newsbot-bench-")
-        url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        engine = "SQLite"
-
-        def cleanup() -> None:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    print(
-        f"engine: {engine}   chats: {args.chats:,}   articles/day: {args.articles:,}   "
-        f"days: {args.days}   outbox kept {args.outbox_days} d, texts {args.text_days} d, "
-        f"editions 30 d   batch {args.batch_rows}"
-    )
-    try:
+    with scratch_database(args.database_url, "newsbot_bench_retention") as (url, engine):
+        print(
+            f"engine: {engine}   chats: {args.chats:,}   articles/day: {args.articles:,}   "
+            f"days: {args.days}   outbox kept {args.outbox_days} d, texts {args.text_days} d, "
+            f"editions 30 d   batch {args.batch_rows}"
+        )
         migrate.upgrade(url)
         asyncio.run(simulate(url, args))
-    finally:
-        cleanup()
 
 
 if __name__ == "__main__":
