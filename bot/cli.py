@@ -123,16 +123,10 @@ def db_downgrade(revision: str) -> None:
 def db_vacuum() -> None:
     """Compact the database; on SQLite also turn on incremental auto-vacuum (run it with the
     bot stopped: it locks the whole file while it copies it)."""
-    from digests.store import space
+    from digests.stats import compact_database
 
     async def work(settings: Settings, db: Database) -> None:
-        async with db.transaction() as session:
-            before = await space.database_size(session)
-        engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
-        async with engine.connect() as connection:
-            await space.vacuum(connection)
-        async with db.transaction() as session:
-            after = await space.database_size(session)
+        before, after = await compact_database(db)
         click.echo(f"database: {_mb(before.total_bytes)} before, {_mb(after.total_bytes)} after")
 
     _run(work)
@@ -217,12 +211,11 @@ def _when(value: Any) -> str:
 @sources.command("list")
 def sources_list() -> None:
     """List sources with their health."""
+    from digests.source_admin import all_sources
     from digests.sources.intervals import format_interval
-    from digests.store.sources import list_sources
 
     async def work(settings: Settings, db: Database) -> None:
-        async with db.transaction() as session:
-            found = await list_sources(session)
+        found = await all_sources(db)
         if not found:
             click.echo("no sources yet; add one with: newsbot sources add URL")
             return
@@ -246,11 +239,10 @@ def sources_list() -> None:
 @click.argument("id_or_url")
 def sources_remove(id_or_url: str) -> None:
     """Remove a source (by id or URL) and its articles."""
-    from digests.store.sources import remove_source
+    from digests.source_admin import remove_source
 
     async def work(settings: Settings, db: Database) -> None:
-        async with db.transaction() as session:
-            info = await remove_source(session, id_or_url)
+        info = await remove_source(db, id_or_url)
         click.echo(f"removed source {info.id}: {info.name}")
 
     _run(work)
@@ -594,12 +586,11 @@ async def _deliver_while(settings: Settings, db: Database, watch: Callable[[], A
 def fetch() -> None:
     """Fetch every source once now, with a progress bar and a summary."""
     from digests.ingest import Ingest, make_fetcher
-    from digests.store.sources import active_schedules
+    from digests.source_admin import active_source_ids
     from digests.timeutil import utcnow
 
     async def work(settings: Settings, db: Database) -> None:
-        async with db.transaction() as session:
-            ids = [s.id for s in await active_schedules(session)]
+        ids = await active_source_ids(db)
         if not ids:
             click.echo("no sources to fetch; add one with: newsbot sources add URL")
             return

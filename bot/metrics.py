@@ -21,8 +21,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from digests.db import Database
-from digests.stats import DatabaseSizes, table_sizes
-from digests.store import outbox, state
+from digests.stats import DatabaseSizes, outbox_reading
 from digests.timeutil import utcnow
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -202,20 +201,19 @@ class Metrics:
             if self.snapshot and time.monotonic() - self.snapshot.taken < self._cache_seconds:
                 return
             now = utcnow()
-            async with self._db.transaction() as session:
-                lanes = await outbox.depth(session, now)
-                duplicates = await state.get_value(session, state.POSSIBLE_DUPLICATES)
-                stale = time.monotonic() - self._sizes_taken >= self._sizes_seconds
-                if self.sizes is None or stale:
-                    self.sizes = await table_sizes(session)
-                    self._sizes_taken = time.monotonic()
+            stale = time.monotonic() - self._sizes_taken >= self._sizes_seconds
+            reading = await outbox_reading(self._db, now, with_sizes=self.sizes is None or stale)
+            if reading.sizes is not None:
+                self.sizes = reading.sizes
+                self._sizes_taken = time.monotonic()
+            lanes = reading.lanes
             dues = [d.oldest_due for d in lanes if d.oldest_due is not None]
             self.snapshot = OutboxSnapshot(
                 taken=time.monotonic(),
                 now=now,
                 waiting={d.lane.name.lower(): d.waiting for d in lanes},
                 oldest_due=min(dues) if dues else None,
-                possible_duplicates=int(duplicates or 0),
+                possible_duplicates=reading.possible_duplicates,
             )
 
     async def exposition(self) -> bytes:

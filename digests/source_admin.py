@@ -143,10 +143,22 @@ async def set_paused(db: Database, source_id: int, paused: bool) -> SourceInfo:
         return await source_store.set_paused(session, source_id, paused)
 
 
-async def remove_source(db: Database, source_id: int) -> SourceInfo:
-    """Delete a source and its articles; NotFound if it was removed already."""
+async def remove_source(db: Database, source: int | str) -> SourceInfo:
+    """Delete a source (by id or URL) and its articles; NotFound if it was removed already."""
     async with db.transaction() as session:
-        return await source_store.remove_source(session, str(source_id))
+        return await source_store.remove_source(session, str(source))
+
+
+async def all_sources(db: Database) -> list[SourceInfo]:
+    """Every source with its health and stored article count, by name."""
+    async with db.transaction() as session:
+        return await source_store.list_sources(session)
+
+
+async def active_source_ids(db: Database) -> list[int]:
+    """The ids of the sources that are not paused, for a fetch of everything now."""
+    async with db.transaction() as session:
+        return [s.id for s in await source_store.active_schedules(session)]
 
 
 async def export_opml(db: Database, *, now: datetime) -> tuple[bytes, int]:

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
+from digests.store import outbox as outbox_store
 from digests.store import sources as source_store
-from digests.store import space
+from digests.store import space, state
 from digests.store import stats as stats_store
 from digests.store import topics as topic_store
 from digests.timeutil import as_utc
@@ -118,6 +119,38 @@ async def table_sizes(session: AsyncSession) -> DatabaseSizes:
     size = await space.database_size(session)
     rows = await space.table_rows(session)
     return DatabaseSizes(size.total_bytes, size.free_bytes, tuple(rows.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxReading:
+    """What ``/metrics`` reads from the database on a scrape (``sizes`` only when asked)."""
+
+    lanes: tuple[outbox_store.LaneDepth, ...]
+    possible_duplicates: int
+    sizes: DatabaseSizes | None
+
+
+async def outbox_reading(db: Database, now: datetime, *, with_sizes: bool) -> OutboxReading:
+    """The outbox depth by lane and the duplicates counter, in one short transaction; the
+    table sizes too when ``with_sizes`` (they count whole tables, so callers read them rarely)."""
+    async with db.transaction() as session:
+        lanes = await outbox_store.depth(session, now)
+        duplicates = await state.get_value(session, state.POSSIBLE_DUPLICATES)
+        sizes = await table_sizes(session) if with_sizes else None
+    return OutboxReading(tuple(lanes), int(duplicates or 0), sizes)
+
+
+async def compact_database(db: Database) -> tuple[DatabaseSizes, DatabaseSizes]:
+    """VACUUM the whole database (on SQLite also turning on incremental auto-vacuum), outside
+    any transaction as both databases require; the sizes before and after."""
+    async with db.transaction() as session:
+        before = await table_sizes(session)
+    engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await space.vacuum(connection)
+    async with db.transaction() as session:
+        after = await table_sizes(session)
+    return before, after
 
 
 def stats_view(found: AdminStats) -> dict[str, Any]:
