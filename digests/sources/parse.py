@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import ParseResult, SplitResult, urljoin, urlparse, urlsplit, urlunparse
 
 import charset_normalizer
 import fastfeedparser
@@ -347,9 +347,17 @@ def _absolute(link: str | None, base: str) -> str | None:
     """``link`` made absolute against ``base``; None unless it is an http(s) URL."""
     if not link:
         return None
+    link = link.strip()
+    parts: ParseResult | SplitResult
     try:
-        joined = urljoin(base, link.strip())
-        parts = urlsplit(joined)
+        parsed = urlparse(link) if link.startswith(("http://", "https://")) else None
+        if parsed is not None and parsed.netloc:  # most links: what urljoin does, parsed once
+            scheme = f"{parsed.scheme}:"
+            joined = urlunparse(parsed) if base[: len(scheme)].lower() == scheme else link
+            parts = parsed  # the same scheme, host and port as joined's
+        else:
+            joined = urljoin(base, link)
+            parts = urlsplit(joined)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
         return None

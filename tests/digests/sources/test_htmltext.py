@@ -33,3 +33,12 @@ def test_crazy_html_from_feedparser_suite_leaves_no_script() -> None:
     text = html_to_text(description)
     assert "Can Your Regex Parse This?" in text
     assert "<script" not in text.lower() and "javascript:" not in text.lower()
+
+
+def test_script_spelled_with_dotted_or_dotless_capital_i_is_removed_too() -> None:
+    """Python's case-blind matching takes "İ" and "ı" for "i": such spellings are removed too."""
+    shown = [
+        html_to_text(f"<p>a {spelled} b</p>")
+        for spelled in ("&lt;SCRİPT&gt;", "&lt;scrıpt&gt;", "JAVASCRİPT:", "javascrıpt :")
+    ]
+    assert shown == ["a > b", "a > b", "a  b", "a  b"]

@@ -6,7 +6,7 @@ import json
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import pytest
 
@@ -178,6 +178,38 @@ def test_relative_links_are_made_absolute_and_javascript_links_dropped() -> None
         ("Script", ""),
     ]
     assert feed.entries[1].guid == "Script"
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://a.example/x?",
+        "https://a.example/x;p?q=1#f",
+        "http://a.example/./b/../c",
+        "https://",
+        "https:///x",
+        "https://a.example:bad/",
+        "https://[::1/x",
+        "https://user:pw@a.example/",
+        "HTTPS://a.example/",
+        " https://a.example/%7Ex ",
+    ],
+)
+@pytest.mark.parametrize(
+    "feed_url", ["https://example.org/feed", "http://example.org/feed", "HTTPS://example.org/"]
+)
+def test_absolute_links_are_read_as_urljoin_reads_them(link: str, feed_url: str) -> None:
+    """The fast path for links that are already absolute changes no link (or its refusal)."""
+    body = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+    <item><title>One</title><link>{link}</link></item></channel></rss>""".encode()
+    joined = ""
+    try:
+        joined = urljoin(feed_url, link.strip())
+        parts = urlsplit(joined)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1)
+    except ValueError:
+        usable = False
+    assert parse_feed(body, url=feed_url).entries[0].url == (joined if usable else "")
 
 
 def test_dates_are_aware_utc() -> None:
