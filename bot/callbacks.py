@@ -30,6 +30,7 @@ BROADCAST_AUDIENCE = "bca"
 BROADCAST_TOPIC = "bct"
 BROADCAST_CONFIRM = "bcc"
 BROADCAST_STOP = "bcs"
+MUTE_SOURCE = "ms"
 
 OWNERS: dict[str, str] = {
     TOPIC_TOGGLE: "bot.keyboards",
@@ -46,6 +47,7 @@ OWNERS: dict[str, str] = {
     BROADCAST_TOPIC: "bot.handlers.broadcast",
     BROADCAST_CONFIRM: "bot.handlers.broadcast",
     BROADCAST_STOP: "bot.handlers.broadcast",
+    MUTE_SOURCE: "bot.mute_keyboards",
 }
 """Each prefix and the module whose codec writes and reads the data under it."""
 

@@ -28,6 +28,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.mute_keyboards import queued_markup
 from bot.request import AiohttpRequest
 from digests.ports import OutgoingMessage, SendOutcome, SendStatus
 from digests.settings import Settings
@@ -40,6 +41,10 @@ SEND_TIMEOUT = 40.0
 
 # Bad Request descriptions that mean the chat is not there for us any more.
 _GONE = ("chat not found", "user is deactivated", "bot was kicked", "not enough rights to send")
+# Bad Request descriptions that mean the forum thread is deleted or closed to the bot
+# (tdlib/telegram-bot-api #472, #798: "Bad Request: message thread not found"; a closed
+# topic answers "Bad Request: TOPIC_CLOSED").
+_THREAD_GONE = ("message thread not found", "topic_closed", "topic_deleted")
 
 
 class TelegramSender:
@@ -57,6 +62,9 @@ class TelegramSender:
                 text=message.text,
                 parse_mode=ParseMode.HTML if message.html else None,
                 link_preview_options=LinkPreviewOptions(is_disabled=message.disable_preview),
+                message_thread_id=message.thread_id,
+                disable_notification=message.silent,
+                reply_markup=queued_markup(message.buttons),
                 read_timeout=self._timeout,
             )
         except RetryAfter as exc:
@@ -86,6 +94,8 @@ def _bad_request_status(description: str) -> SendStatus:
     lowered = description.lower()
     if "can't parse entities" in lowered:
         return SendStatus.BAD_HTML
+    if any(phrase in lowered for phrase in _THREAD_GONE):
+        return SendStatus.THREAD_GONE
     if any(phrase in lowered for phrase in _GONE):
         return SendStatus.CHAT_GONE
     return SendStatus.FAILED

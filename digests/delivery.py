@@ -38,14 +38,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from digests import logcontext
 from digests.db import Database
 from digests.pacing import Pacer
 from digests.ports import OutgoingMessage, Sender, SendOutcome, SendStatus
+from digests.render import Renderer
 from digests.settings import Settings
-from digests.store import chat_moves, chats, state
+from digests.store import chat_language, chat_moves, chats, state, threads
 from digests.store import outbox as store
-from digests.store.outbox import Lane, Mark, QueuedMessage, Status
+from digests.store.outbox import Lane, Mark, OutboxDraft, QueuedMessage, Status
 from digests.telemetry import NO_TELEMETRY, Telemetry
 from digests.timeutil import utcnow
 
@@ -125,6 +128,11 @@ class _Job:
     attempts: int
     plain: bool = False
     ready_at: float = 0.0  # monotonic; later than now while in back-off
+    unthreaded: bool = False  # its forum thread is gone: sent to General instead
+
+    @property
+    def thread_id(self) -> int | None:
+        return None if self.unthreaded else self.message.thread_id
 
     @property
     def chat_id(self) -> int:
@@ -146,6 +154,8 @@ class _Writes:
     moves: list[tuple[int, int]] = field(default_factory=list)
     flood_until: datetime | None = None
     possible_duplicates: int = 0  # sends whose answer never came
+    # (chat id, thread id, row id) of forum threads Telegram says are deleted or closed
+    threads_gone: list[tuple[int, int, int]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
@@ -153,6 +163,7 @@ class _Writes:
             or self.holds
             or self.gone
             or self.moves
+            or self.threads_gone
             or self.flood_until
             or self.possible_duplicates
         )
@@ -183,8 +194,10 @@ class Delivery:
         owner: str | None = None,
         rng: random.Random | None = None,
         telemetry: Telemetry = NO_TELEMETRY,
+        renderer: Renderer | None = None,
     ) -> None:
         self._db = db
+        self._renderer = renderer  # for the note a chat gets when its thread is gone
         self._telemetry = telemetry
         self._sender = sender
         self._pacer = pacer
@@ -434,7 +447,13 @@ class Delivery:
         logcontext.chat_id.set(m.chat_id)
         text = plain_text(m.text) if job.plain else m.text
         message = OutgoingMessage(
-            m.chat_id, text, html=m.html and not job.plain, disable_preview=m.disable_preview
+            m.chat_id,
+            text,
+            html=m.html and not job.plain,
+            disable_preview=m.disable_preview,
+            thread_id=job.thread_id,
+            silent=m.silent,
+            buttons=m.buttons,
         )
         started = time.monotonic()
         try:
@@ -501,6 +520,8 @@ class Delivery:
             self._release_chat(chat_id, m.id)
             self.stats.sent += 1
             note = "sent as plain text" if job.plain else "sent"
+            if job.unthreaded:
+                note += " to General (its thread is gone)"
             self._write(
                 Mark(m.id, Status.SENT, job.attempts, note, m.not_before, now, outcome.message_id)
             )
@@ -530,6 +551,8 @@ class Delivery:
             job.plain = True
             self._release_chat(chat_id, m.id)
             self._requeue(job)
+        elif status is SendStatus.THREAD_GONE and job.thread_id is not None:
+            self._thread_gone(job, job.thread_id, outcome.detail)
         elif status is SendStatus.CHAT_GONE:
             self._chat_gone(job, outcome.detail or "chat gone", now)
         elif status is SendStatus.MIGRATED and outcome.new_chat_id is not None:
@@ -547,6 +570,50 @@ class Delivery:
     def _deadline(self, message: QueuedMessage) -> datetime:
         """When a row stops being worth sending: its lane's lifetime after it was due."""
         return message.due_from + self._lifetimes[message.lane]
+
+    def _thread_gone(self, job: _Job, thread_id: int, detail: str) -> None:
+        """Send the row, and the chat's other rows for that thread, to General instead.
+
+        The flush clears the chat's routing to the thread and queues one note for its
+        admins, so the next messages do not try the thread again.
+        """
+        chat_id = job.chat_id
+        log.warning(
+            "chat %d: forum thread %d is gone or closed (%s); sending to General",
+            chat_id,
+            thread_id,
+            detail,
+        )
+        for j in [job, *self._queue]:
+            if j.chat_id == chat_id and j.thread_id == thread_id:
+                j.unthreaded = True
+        job.attempts -= 1  # the thread's refusal is not the row's failure
+        self._writes.threads_gone.append((chat_id, thread_id, job.message.id))
+        self._mark_dirty()
+        self._release_chat(chat_id, job.message.id)
+        self._requeue(job)
+
+    async def _unthread(
+        self, session: AsyncSession, gone: list[tuple[int, int, int]], now: datetime
+    ) -> None:
+        """Clear the routing to threads that are gone; queue each chat one note in General."""
+        notes: list[OutboxDraft] = []
+        for chat_id, thread_id, row_id in gone:
+            await store.unthread_chat(session, chat_id, thread_id)
+            if not await threads.clear_thread(session, chat_id, thread_id, now):
+                continue  # routing cleared already (another row found it first)
+            if self._renderer is None:
+                self._renderer = Renderer()
+            lang = await chat_language.get_language(session, chat_id) or "en"
+            text = self._renderer.render("thread_gone", lang=lang)
+            notes.append(
+                OutboxDraft(
+                    f"thread-gone:{chat_id}:{thread_id}:{row_id}", chat_id, Lane.REPLY, text
+                )
+            )
+        if notes:
+            await store.enqueue(session, notes, now)
+            self._notified = True
 
     def _chat_gone(self, job: _Job, reason: str, now: datetime) -> None:
         chat_id = job.chat_id
@@ -674,6 +741,8 @@ class Delivery:
                 for old, new in writes.moves:
                     await chat_moves.move_chat(session, old, new, now)
                 await store.record(session, writes.marks, owner=self._owner)
+                if writes.threads_gone:
+                    await self._unthread(session, writes.threads_gone, now)
                 for chat_id, until in writes.holds.items():
                     await store.defer_chat(session, chat_id, until)
                 for chat_id, reason in writes.gone.items():
@@ -694,6 +763,7 @@ class Delivery:
                 self._writes.holds.setdefault(chat_id, until)
             self._writes.gone.update(writes.gone)
             self._writes.moves[:0] = writes.moves
+            self._writes.threads_gone[:0] = writes.threads_gone
             self._writes.flood_until = self._writes.flood_until or writes.flood_until
             self._writes.possible_duplicates += writes.possible_duplicates
             self._mark_dirty()

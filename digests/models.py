@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -81,6 +82,15 @@ class Chat(Base):
     # The UTC instant of the chat's next scheduled digest, recomputed whenever a digest is
     # queued or the chat's settings change, so the minute tick is one indexed query.
     next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    # A forum supergroup's thread for the digest (and every topic not routed elsewhere);
+    # NULL is General. Cleared when Telegram says the thread is gone or closed.
+    digest_thread_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Digests arrive without a sound (Bot API ``disable_notification``).
+    silent_digests: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Local "HH:MM" bounds of the quiet hours (start inclusive, end exclusive; may wrap
+    # midnight); both NULL when the chat has none. Alerts and broadcasts wait them out.
+    quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -122,6 +132,23 @@ class Subscription(Base):
     )
     topic_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # The forum thread the topic's items go to (followed from inside that thread); NULL
+    # sends them with the rest of the digest (``Chat.digest_thread_id``).
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MutedSource(Base):
+    """A chat does not want a source's items in its digests or /latest."""
+
+    __tablename__ = "muted_sources"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -209,6 +236,13 @@ class OutboxMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[bool] = mapped_column(Boolean, default=True)
     disable_preview: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The forum thread to post in (Bot API ``message_thread_id``); NULL is the chat itself.
+    message_thread_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Sent without a sound (Bot API ``disable_notification``).
+    silent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Buttons under the message: a JSON list of [label, action, value] (``ports.Button``),
+    # as text so bulk inserts can convert it like any other repeated value.
+    buttons: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -340,6 +374,8 @@ class Broadcast(Base):
     text: Mapped[str] = mapped_column(Text)
     source_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     audience: Mapped[str] = mapped_column(String(16))  # all | topic | me
+    # Sent through the recipients' quiet hours instead of waiting for them to end.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     topic_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|stopped|done

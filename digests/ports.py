@@ -16,7 +16,23 @@ class SendStatus(enum.StrEnum):
     CHAT_GONE = "chat_gone"  # blocked, kicked, deactivated, chat not found
     MIGRATED = "migrated"  # group became a supergroup with `new_chat_id`
     BAD_HTML = "bad_html"  # Telegram could not parse our HTML
+    THREAD_GONE = "thread_gone"  # the forum thread was deleted or closed: send to General
     FAILED = "failed"  # any other permanent 400
+
+
+class ButtonAction(enum.StrEnum):
+    """What a button under a queued message does; the adapter turns it into callback data."""
+
+    MUTE_SOURCE = "mute"  # value: a source id
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """One button under a message: its label (already in the chat's language) and action."""
+
+    label: str
+    action: ButtonAction
+    value: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +43,9 @@ class OutgoingMessage:
     text: str
     html: bool = True
     disable_preview: bool = True
+    thread_id: int | None = None  # a forum thread (Bot API message_thread_id); None: General
+    silent: bool = False  # Bot API disable_notification
+    buttons: tuple[Button, ...] = ()  # one per row
 
 
 @dataclass(frozen=True, slots=True)

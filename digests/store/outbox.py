@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import OutboxMessage, UTCDateTime
+from digests.ports import Button, ButtonAction
 from digests.store.bulk import BulkTable
 
 
@@ -47,9 +49,32 @@ class OutboxDraft:
     disable_preview: bool = True
     due_at: datetime | None = None
     broadcast_id: int | None = None
+    thread_id: int | None = None  # a forum thread; None: the chat itself (General)
+    silent: bool = False  # sent without a sound
+    buttons: tuple[Button, ...] = ()
+    # Held until then (the chat's quiet hours); None: as soon as it is queued.
+    not_before: datetime | None = None
 
 
 _BATCH = 1000
+
+
+def _buttons_json(buttons: Sequence[Button]) -> str | None:
+    if not buttons:
+        return None
+    return json.dumps([[b.label, b.action.value, b.value] for b in buttons], ensure_ascii=False)
+
+
+def _buttons_of(stored: str | None) -> tuple[Button, ...]:
+    """Buttons from the column; a row written by a newer version keeps the ones we know."""
+    if not stored:
+        return ()
+    known = {a.value for a in ButtonAction}
+    return tuple(
+        Button(str(label), ButtonAction(action), int(value))
+        for label, action, value in json.loads(stored)
+        if action in known
+    )
 
 
 async def enqueue(session: AsyncSession, drafts: Sequence[OutboxDraft], now: datetime) -> int:
@@ -66,10 +91,13 @@ async def enqueue(session: AsyncSession, drafts: Sequence[OutboxDraft], now: dat
             "disable_preview": d.disable_preview,
             "status": "pending",
             "attempts": 0,
-            "not_before": now,
+            "not_before": d.not_before or now,
             "due_at": d.due_at,
             "created_at": now,
             "broadcast_id": d.broadcast_id,
+            "message_thread_id": d.thread_id,
+            "silent": d.silent,
+            "buttons": _buttons_json(d.buttons),
         }
         for d in drafts
     ]
@@ -106,6 +134,9 @@ class QueuedMessage:
     not_before: datetime
     # When it was due (a digest's slot) or, without one, queued: its lifetime counts from here.
     due_from: datetime
+    thread_id: int | None = None
+    silent: bool = False
+    buttons: tuple[Button, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +163,9 @@ _COLUMNS = (
     OutboxMessage.not_before,
     OutboxMessage.due_at,
     OutboxMessage.created_at,
+    OutboxMessage.message_thread_id,
+    OutboxMessage.silent,
+    OutboxMessage.buttons,
 )
 _OUTCOME_LIMIT = 512
 
@@ -183,6 +217,9 @@ async def claim(
             attempts=row.attempts,
             not_before=row.not_before,
             due_from=row.due_at or row.created_at,
+            thread_id=row.message_thread_id,
+            silent=row.silent,
+            buttons=_buttons_of(row.buttons),
         )
         for row in result
     ]
@@ -257,6 +294,21 @@ async def defer_chat(session: AsyncSession, chat_id: int, until: datetime) -> in
             OutboxMessage.not_before < until,
         )
         .values(not_before=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def unthread_chat(session: AsyncSession, chat_id: int, thread_id: int) -> int:
+    """Send a chat's pending rows for ``thread_id`` (gone or closed) to General; how many."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.message_thread_id == thread_id,
+            OutboxMessage.status == Status.PENDING,
+        )
+        .values(message_thread_id=None)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

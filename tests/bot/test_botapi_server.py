@@ -556,3 +556,57 @@ async def test_injected_messages_come_from_a_user_never_from_the_bot() -> None:
         ):
             assert refused.status == 400
             assert "is the bot itself" in await refused.text()
+
+
+# -- forum topics -------------------------------------------------------------------------------
+
+
+async def test_a_forum_has_threads_that_messages_carry(
+    server: BotApiServer, bot: telegram.Bot
+) -> None:
+    server.add_forum(-100900, title="Forum")
+    topic = await bot.create_forum_topic(-100900, "Sport")
+    chat = await bot.get_chat(-100900)
+    server.inject_message(
+        -100900, "/topics", chat_type="supergroup", user_id=11, thread_id=topic.message_thread_id
+    )
+    server.inject_message(-100900, "in general", chat_type="supergroup", user_id=11)
+    in_topic, in_general = (u.message for u in await bot.get_updates(timeout=5))
+
+    sent = await bot.send_message(-100900, "score", message_thread_id=topic.message_thread_id)
+
+    assert chat.is_forum is True
+    assert in_topic is not None and in_general is not None
+    assert in_topic.is_topic_message and in_topic.message_thread_id == topic.message_thread_id
+    assert not in_general.is_topic_message and in_general.message_thread_id is None
+    assert sent.is_topic_message and sent.message_thread_id == topic.message_thread_id
+    assert server.messages(-100900)[-1].thread_id == topic.message_thread_id
+
+
+async def test_threads_that_are_gone_closed_or_general_are_refused_as_telegram_does(
+    server: BotApiServer, bot: telegram.Bot
+) -> None:
+    server.add_forum(-100901)
+    closed = server.create_topic(-100901, "Closed")
+    deleted = server.create_topic(-100901, "Deleted")
+    await bot.close_forum_topic(-100901, closed)
+    await bot.delete_forum_topic(-100901, deleted)
+    server.add_chat(-100902, "supergroup")
+
+    errors = []
+    for chat_id, thread_id in ((-100901, closed), (-100901, deleted), (-100901, 1), (-100902, 5)):
+        with pytest.raises(BadRequest) as caught:
+            await bot.send_message(chat_id, "hi", message_thread_id=thread_id)
+        errors.append(caught.value.message)
+    await bot.reopen_forum_topic(-100901, closed)
+    reopened = await bot.send_message(-100901, "open again", message_thread_id=closed)
+
+    assert errors == ["Topic_closed", *["Message thread not found"] * 3]
+    assert reopened.message_thread_id == closed
+
+
+async def test_disable_notification_is_recorded(server: BotApiServer, bot: telegram.Bot) -> None:
+    await bot.send_message(77, "quiet", disable_notification=True)
+    await bot.send_message(77, "loud")
+
+    assert [m.silent for m in server.messages(77)] == [True, False]

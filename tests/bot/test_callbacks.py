@@ -9,11 +9,12 @@ from types import SimpleNamespace
 import pytest
 from telegram import InlineKeyboardMarkup
 
-from bot import callbacks, keyboards, settings_keyboards
+from bot import callbacks, keyboards, mute_keyboards, settings_keyboards
 from bot.handlers import admin_sources, admin_topics, broadcast, follow, language
 from digests.chat_languages import NewsLanguages
 from digests.chat_settings import ChatSettings
 from digests.i18n import LANGUAGES, translator
+from digests.ports import Button, ButtonAction
 from digests.schedule import Frequency
 from digests.source_admin import SourceHealth, SourcePage
 from digests.types import SourceInfo, TopicChoice, TopicInfo
@@ -87,6 +88,9 @@ def _keyboards(lang: str) -> list[InlineKeyboardMarkup | None]:
         broadcast.topics_keyboard(chat, [(BIGGEST_ID, LONG_NAME, 10**9)]),
         broadcast.confirm_keyboard(chat, 10**9),
         broadcast.stop_keyboard(BIGGEST_ID, lang),
+        mute_keyboards.queued_markup(
+            [Button(LONG_NAME, ButtonAction.MUTE_SOURCE, BIGGEST_ID) for _ in range(3)]
+        ),
     ]
 
 
@@ -129,6 +133,8 @@ def test_the_codecs_read_back_what_they_wrote() -> None:
         keyboards.StopAnswer(False),
     ):
         assert keyboards.decode(keyboards.encode(action)) == action
+    for mute in (mute_keyboards.MuteSource(BIGGEST_ID), mute_keyboards.UnmuteSource(0)):
+        assert mute_keyboards.decode(mute_keyboards.encode(mute)) == mute
     for answer in (follow.FollowAnswer("Ab-_0123", True), follow.RemoveTopic(BIGGEST_ID)):
         assert follow.decode(follow.encode(answer)) == answer
     button = admin_sources.SourceButton("remove_yes", BIGGEST_ID, 7, "0123abcd")
@@ -163,6 +169,8 @@ def test_ids_in_callback_data_are_plain_digits_within_32_bits(text: str, value: 
 def test_forged_ids_are_refused_by_every_codec() -> None:
     too_big = str(2**31)
     assert keyboards.decode(f"tp:{too_big}:0") is None
+    assert mute_keyboards.decode(f"ms:m:{too_big}") is None
+    assert mute_keyboards.decode("ms:x:1") is None
     assert follow.decode(f"pu:{too_big}") is None
     assert follow.decode("pu:0") is None
     assert admin_sources.decode(f"as:rm:{too_big}:0:0123abcd") is None

@@ -49,6 +49,11 @@ async def test_plain_text_is_sent_without_a_parse_mode(
         ({"status": 400, "description": "Bad Request: chat not found"}, SendStatus.CHAT_GONE),
         ({"status": 400, "migrate_to_chat_id": -100777}, SendStatus.MIGRATED),
         ({"status": 400, "description": "Bad Request: message is too long"}, SendStatus.FAILED),
+        (
+            {"status": 400, "description": "Bad Request: message thread not found"},
+            SendStatus.THREAD_GONE,
+        ),
+        ({"status": 400, "description": "Bad Request: TOPIC_CLOSED"}, SendStatus.THREAD_GONE),
         ({"status": 500}, SendStatus.TRANSIENT),
         ({"status": 502}, SendStatus.TRANSIENT),
     ],

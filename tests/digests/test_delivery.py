@@ -7,15 +7,13 @@ server's record of sendMessage calls and their timestamps) and what the outbox s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
-import pytest
 from sqlalchemy import select, update
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.sender import TelegramSender
 from digests.db import Database
@@ -29,19 +27,6 @@ from digests.store.outbox import Lane, OutboxDraft, Status
 from digests.timeutil import utcnow
 from digests.types import ChatKind, ChatRef
 from tests.support.botapi import BotApiServer, Call
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[BotApiServer]:
-    async with BotApiServer() as running:
-        yield running
-
-
-@pytest.fixture
-async def bot(server: BotApiServer) -> AsyncIterator[Bot]:
-    request = HTTPXRequest(connection_pool_size=64, read_timeout=0.5, write_timeout=5)
-    async with Bot(server.token, base_url=server.api_url, request=request) as running:
-        yield running
 
 
 def delivery(db: Database, bot: Bot, rate: float = 100.0, **options: Any) -> Delivery:

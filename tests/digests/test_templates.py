@@ -284,6 +284,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
     "stop_cancelled": [{}],
     "stop_confirm": [{"count": c} for c in (1, 3)],
     "stop_done": [{"count": c} for c in (0, 3)],
+    "thread_gone": [{}],
     "topic_gone": [{}],
     "topics": [{"choices": [1, 2], "followed": 1}, {"choices": [], "followed": 0}],
     "unknown_topic": [

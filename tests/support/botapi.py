@@ -30,6 +30,13 @@ Deliberate differences from Telegram (documented so tests don't over-trust it):
 * Webhooks: plain ``http://`` URLs on any port are accepted (Telegram wants https on 443, 80,
   88 or 8443), and updates are posted one at a time, in order (Telegram may post up to
   ``max_connections`` at once).
+* Forum topics: ``add_forum`` makes a supergroup a forum (``is_forum``) and ``create_topic``
+  (or ``createForumTopic``) opens a thread whose id is its service message's id, as in
+  Telegram. ``sendMessage`` with ``message_thread_id`` answers "Bad Request: message thread
+  not found" for a deleted or unknown thread (and for the General topic's id 1, or any thread
+  outside a forum; tdlib/telegram-bot-api #472, #798) and "Bad Request: TOPIC_CLOSED" for a
+  closed one (Telegram lets admins with can_manage_topics post there; the bot is never one
+  here). Messages in a thread carry ``message_thread_id`` and ``is_topic_message``.
 * Chats not seen in an injected update are created on first use (``auto_create_chats=True``):
   positive ids are private chats, ``-100...`` supergroups, other negative ids groups.
 
@@ -149,9 +156,12 @@ class ChatInfo:
     title: str | None = None
     username: str | None = None
     first_name: str | None = None
+    is_forum: bool = False  # a supergroup with topics enabled
 
     def to_api(self) -> JSONDict:
         out: JSONDict = {"id": self.id, "type": self.type}
+        if self.is_forum:
+            out["is_forum"] = True
         if self.type == "private":
             out["first_name"] = self.first_name or "Test"
         else:
@@ -196,6 +206,12 @@ class StoredMessage:
     edit_date: int | None = None
     user_id: int | None = None  # sender of an injected message
     extra: JSONDict = field(default_factory=dict)  # other send params, as decoded
+    thread_id: int | None = None  # the forum topic it is in; None: General or no forum
+
+    @property
+    def silent(self) -> bool:
+        """Sent with ``disable_notification``: it arrives without a sound."""
+        return bool(self.extra.get("disable_notification"))
 
     @property
     def entities_count(self) -> int:
@@ -206,6 +222,16 @@ class StoredMessage:
         if self.link_preview_options and self.link_preview_options.get("is_disabled"):
             return True
         return bool(self.disable_web_page_preview)
+
+
+@dataclass
+class ForumTopic:
+    """One topic (thread) of a forum supergroup."""
+
+    chat_id: int
+    thread_id: int
+    name: str
+    closed: bool = False
 
 
 @dataclass
@@ -795,6 +821,7 @@ class BotApiServer:
         self._users: dict[int, JSONDict] = {}
         self._blocked: dict[int, str] = {}
         self._migrated: dict[int, int] = {}
+        self.topics: dict[tuple[int, int], ForumTopic] = {}  # (chat id, thread id) -> topic
         self._faults: list[Fault] = []
         self._limiter: SlidingWindowLimiter | None = None
         self._limited_methods: frozenset[str] = _RATE_LIMITED_METHODS
@@ -835,6 +862,10 @@ class BotApiServer:
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
             "getFile": self._get_file,
+            "createForumTopic": self._create_forum_topic,
+            "closeForumTopic": self._close_forum_topic,
+            "reopenForumTopic": self._reopen_forum_topic,
+            "deleteForumTopic": self._delete_forum_topic,
         }
         self._by_lower = {name.lower(): name for name in self._handlers}
 
@@ -1106,6 +1137,85 @@ class BotApiServer:
             chat.first_name = first_name or chat.first_name
         return chat
 
+    # -- forum topics ---------------------------------------------------------------------------
+
+    def add_forum(self, chat_id: int, *, title: str | None = None) -> ChatInfo:
+        """Register a forum supergroup (a supergroup with topics enabled)."""
+        chat = self.add_chat(chat_id, "supergroup", title=title)
+        chat.is_forum = True
+        # Message id 1 is the General topic's (sending to thread 1 is refused, #798).
+        self._next_message_id[chat_id] = max(self._next_message_id.get(chat_id, 1), 2)
+        return chat
+
+    def create_topic(self, chat_id: int, name: str) -> int:
+        """Open a topic in the forum ``chat_id``; returns its ``message_thread_id``.
+
+        As in Telegram, the thread id is the id of the topic's service message.
+        """
+        chat = self.chats.get(chat_id)
+        if chat is None or not chat.is_forum:
+            raise bad_request("the chat is not a forum")
+        thread_id = self._new_message_id(chat_id)
+        self.topics[(chat_id, thread_id)] = ForumTopic(chat_id, thread_id, name)
+        return thread_id
+
+    def close_topic(self, chat_id: int, thread_id: int) -> None:
+        """Close a topic: members (and the bot) can no longer post in it."""
+        self._topic(chat_id, thread_id).closed = True
+
+    def reopen_topic(self, chat_id: int, thread_id: int) -> None:
+        """Open a closed topic again."""
+        self._topic(chat_id, thread_id).closed = False
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """Delete a topic with its messages."""
+        self._topic(chat_id, thread_id)
+        del self.topics[(chat_id, thread_id)]
+        stored = self._messages.get(chat_id, {})
+        for message_id in [i for i, m in stored.items() if m.thread_id == thread_id]:
+            del stored[message_id]
+
+    def _topic(self, chat_id: int, thread_id: int | None) -> ForumTopic:
+        topic = self.topics.get((chat_id, thread_id)) if thread_id is not None else None
+        if topic is None:
+            raise bad_request("message thread not found")
+        return topic
+
+    def _thread_for_send(self, chat: ChatInfo, params: Params) -> int | None:
+        """The thread a send goes to, or Telegram's error for a thread it cannot post in."""
+        thread_id = params.get_int("message_thread_id")
+        if thread_id is None:
+            return None
+        topic = self._topic(chat.id, thread_id) if chat.is_forum else None
+        if topic is None:
+            raise bad_request("message thread not found")
+        if topic.closed:
+            raise bad_request("TOPIC_CLOSED")
+        return thread_id
+
+    async def _create_forum_topic(self, params: Params) -> Any:
+        chat = self._resolve_chat(params)
+        name = params.get_str("name") or ""
+        if not 1 <= len(name) <= 128:
+            raise bad_request("TOPIC_TITLE_EMPTY" if not name else "TOPIC_TITLE_TOO_LONG")
+        thread_id = self.create_topic(chat.id, name)
+        return {"message_thread_id": thread_id, "name": name, "icon_color": 7322096}
+
+    async def _close_forum_topic(self, params: Params) -> Any:
+        chat = self._resolve_chat(params)
+        self.close_topic(chat.id, params.get_int("message_thread_id") or 0)
+        return True
+
+    async def _reopen_forum_topic(self, params: Params) -> Any:
+        chat = self._resolve_chat(params)
+        self.reopen_topic(chat.id, params.get_int("message_thread_id") or 0)
+        return True
+
+    async def _delete_forum_topic(self, params: Params) -> Any:
+        chat = self._resolve_chat(params)
+        self.delete_topic(chat.id, params.get_int("message_thread_id") or 0)
+        return True
+
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
         """getChatMember(chat_id, user_id) answers this status (default "member")."""
         if status not in MEMBER_STATUSES:
@@ -1249,6 +1359,9 @@ class BotApiServer:
             out["from"] = self._user(message.user_id)
         if message.edit_date is not None:
             out["edit_date"] = message.edit_date
+        if message.thread_id is not None:
+            out["message_thread_id"] = message.thread_id
+            out["is_topic_message"] = True
         if message.kind == "text":
             out["text"] = message.text or ""
             if message.entities:
@@ -1379,6 +1492,7 @@ class BotApiServer:
             "reply_markup",
             "link_preview_options",
             "disable_web_page_preview",
+            "message_thread_id",
         }
         return {k: v for k, v in params.values.items() if k not in skip}
 
@@ -1600,9 +1714,11 @@ class BotApiServer:
         if chat.type != "private" and _requests_location(markup):
             # Telegram's own words (yagop/node-telegram-bot-api#612).
             raise bad_request("location can be requested in a private chats only")
+        thread_id = self._thread_for_send(chat, params)
         link_preview = params.get_object("link_preview_options", "link preview options")
         message = self._store(
             StoredMessage(
+                thread_id=thread_id,
                 chat_id=chat.id,
                 message_id=self._new_message_id(chat.id),
                 date=int(time.time()),
@@ -1863,11 +1979,15 @@ class BotApiServer:
         first_name: str = "Test",
         title: str | None = None,
         username: str | None = None,
+        thread_id: int | None = None,
     ) -> JSONDict:
         """Queue an Update with a text Message from a user; commands get a bot_command entity.
 
         ``user_id`` defaults to ``chat_id`` in private chats. A channel gets a channel_post.
+        ``thread_id`` posts it in that topic of a forum (see :meth:`create_topic`).
         """
+        if thread_id is not None:
+            self._topic(chat_id, thread_id)
         chat = self._incoming_chat(chat_id, chat_type, title, first_name)
         sender = self._default_user(chat_id, chat_type, user_id)
         if chat_type != "channel":
@@ -1880,6 +2000,7 @@ class BotApiServer:
                 from_bot=False,
                 text=text,
                 user_id=None if chat_type == "channel" else sender,
+                thread_id=thread_id,
             )
         )
         if text.startswith("/"):
