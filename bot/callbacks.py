@@ -31,6 +31,7 @@ BROADCAST_TOPIC = "bct"
 BROADCAST_CONFIRM = "bcc"
 BROADCAST_STOP = "bcs"
 MUTE_SOURCE = "ms"
+READ = "rd"
 
 OWNERS: dict[str, str] = {
     TOPIC_TOGGLE: "bot.keyboards",
@@ -48,6 +49,7 @@ OWNERS: dict[str, str] = {
     BROADCAST_CONFIRM: "bot.handlers.broadcast",
     BROADCAST_STOP: "bot.handlers.broadcast",
     MUTE_SOURCE: "bot.mute_keyboards",
+    READ: "bot.read_buttons",
 }
 """Each prefix and the module whose codec writes and reads the data under it."""
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
+from bot import callbacks, read_buttons
 from digests.ports import Button, ButtonAction
 
 PREFIX = callbacks.MUTE_SOURCE + ":"
@@ -72,3 +72,5 @@ def _data(button: Button) -> str:
     match button.action:
         case ButtonAction.MUTE_SOURCE:
             return encode(MuteSource(button.value))
+        case ButtonAction.READ_ARTICLE:
+            return read_buttons.encode(button.value)

@@ -24,16 +24,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digests.assembly import Pick, Section, TopicPool, Window, assemble, one_line_lead
 from digests.db import Database
 from digests.errors import InvalidInput, NotFound
-from digests.i18n import DEFAULT_LANGUAGE, N_, supported_language
+from digests.i18n import DEFAULT_LANGUAGE, N_, supported_language, translator
+from digests.ports import Button, ButtonAction
 from digests.render import Renderer, localized_age, localized_date, safe_link
 from digests.schedule import DigestSchedule, due_slot, next_slot, period_key
-from digests.split import split_digest
+from digests.split import pack_digest
 from digests.store import editions as store
 from digests.store import state
 from digests.store.headlines import ALSO_SHOWN
 from digests.store.outbox import Lane, OutboxDraft, enqueue
 from digests.store.stories import StoryFacts, story_facts
 from digests.timefmt import local_date
+from digests.truncation import truncate
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,8 @@ MAX_LOOKBACK = timedelta(days=8)
 # each, so ~7 MB. 4,096 held 55 MB for few hits when topic sets vary.
 _RENDER_CACHE = 512
 _RETRY_BROKEN = timedelta(days=1)
+# Characters of a title on a digest item's Read button (Telegram cuts long labels anyway).
+READ_LABEL_TITLE = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,8 @@ class DigestPreview:
     messages: tuple[str, ...]
     items: int
     next_at: datetime | None
+    # The Read buttons under each message (none for an item without a stored full text).
+    buttons: tuple[tuple[Button, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +187,8 @@ async def preview_digest(
         when=when,
         date=localized_date(now, timezone, lang),
     )
-    messages = split_digest(header, editor.stream(sections, now, lang))
-    return DigestPreview(tuple(messages), sum(len(s.picks) for s in sections), next_at)
+    messages, buttons = editor.split(header, sections, now, lang)
+    return DigestPreview(messages, sum(len(s.picks) for s in sections), next_at, buttons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +197,7 @@ class _Rendered:
 
     messages: tuple[str, ...]
     items: int
+    buttons: tuple[tuple[Button, ...], ...] = ()  # each message's Read buttons
 
 
 async def _run_batch(
@@ -264,8 +271,11 @@ async def _run_batch(
                 lane=Lane.DIGEST,
                 text=text,
                 due_at=slot,
+                buttons=buttons,
             )
-            for part, text in enumerate(rendered.messages, start=1)
+            for part, (text, buttons) in enumerate(
+                zip(rendered.messages, rendered.buttons, strict=True), start=1
+            )
         ]
 
     fresh = await store.record_editions(session, editions, now)
@@ -452,7 +462,7 @@ class _Editor:
                     "digest_header", lang=lang, preview=False, date=date, when=None
                 )
                 self._headers[(date, lang)] = header
-            messages = tuple(split_digest(header, self.stream(sections, slot, lang)))
+            messages, buttons = self.split(header, sections, slot, lang)
         elif notify_empty:
             note = self.renderer.render(
                 "digest_empty",
@@ -462,27 +472,51 @@ class _Editor:
                 date=date,
                 when=None,
             )
-            messages = (note,)
+            messages, buttons = (note,), ((),)
         else:
-            messages = ()
-        rendered = self._digests[key] = _Rendered(messages, items)
+            messages, buttons = (), ()
+        rendered = self._digests[key] = _Rendered(messages, items, buttons)
         if len(self._digests) > _RENDER_CACHE:
             self._digests.popitem(last=False)
         return rendered
 
+    def split(
+        self, header: str, sections: tuple[Section, ...], at: datetime, lang: str
+    ) -> tuple[tuple[str, ...], tuple[tuple[Button, ...], ...]]:
+        """The digest's messages and, for each, the Read buttons of its readable items."""
+        ids, fragments = self.stream(sections, at, lang)
+        packed = pack_digest(header, fragments)
+        buttons = tuple(
+            tuple(
+                self._read_button(ids[index], lang)
+                for index in message.items
+                if self._texts[ids[index]].readable
+            )
+            for message in packed
+        )
+        return tuple(message.html for message in packed), buttons
+
     def stream(
         self, sections: tuple[Section, ...], at: datetime, lang: str = DEFAULT_LANGUAGE
-    ) -> list[str]:
-        """Items as HTML fragments; a heading travels with its first item, never alone."""
+    ) -> tuple[list[int], list[str]]:
+        """Items' article ids and HTML fragments; a heading travels with its first item."""
+        ids: list[int] = []
         fragments: list[str] = []
         for section in sections:
             first = True
             for pick in section.picks:
                 if pick.article_id not in self._texts:
                     continue  # deleted with its source since the tick ranked it
+                ids.append(pick.article_id)
                 fragments.append(self._fragment(pick, at, section.topic_id, first, lang))
                 first = False
-        return fragments
+        return ids, fragments
+
+    def _read_button(self, article_id: int, lang: str) -> Button:
+        """The "Read: <title>" button: digest items are bullets, so the title names the item."""
+        title = " ".join(self._texts[article_id].title.split())
+        label = translator(lang)("Read: %(title)s", title=truncate(title, READ_LABEL_TITLE))
+        return Button(label, ButtonAction.READ_ARTICLE, article_id)
 
     def _fragment(self, pick: Pick, at: datetime, topic_id: int, first: bool, lang: str) -> str:
         # Thousands of chats show the same headline at the same slot: one string for all,

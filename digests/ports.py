@@ -24,6 +24,7 @@ class ButtonAction(enum.StrEnum):
     """What a button under a queued message does; the adapter turns it into callback data."""
 
     MUTE_SOURCE = "mute"  # value: a source id
+    READ_ARTICLE = "read"  # value: an article id; sends its full text into the chat
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,31 +90,56 @@ def split_digest(
     has at most ``limit`` characters of text and ``max_entities`` formatting tags. Raises
     ValueError if any fragment is not well-formed HTML (a template bug, not user input).
     """
+    packed = pack_digest(header, items, limit=limit, max_entities=max_entities, separator=separator)
+    return [message.html for message in packed]
+
+
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """One message of a split digest and the positions (in ``items``) of the items it holds."""
+
+    html: str
+    items: tuple[int, ...]
+
+
+def pack_digest(
+    header: str,
+    items: Sequence[str],
+    *,
+    limit: int = TEXT_LIMIT,
+    max_entities: int = ENTITY_LIMIT,
+    separator: str = "\n\n",
+) -> list[Packed]:
+    """:func:`split_digest`, saying which items went into each message (for its buttons)."""
     if limit < 2 or max_entities < 1:
         raise ValueError("limit must be at least 2 and max_entities at least 1")
     sep = _parse(separator)
-    messages: list[str] = []
+    messages: list[Packed] = []
     parts: list[str] = []
+    held: list[int] = []
     used_length = used_entities = 0
 
     def room() -> tuple[int, int]:
         gap = (sep.length, sep.entities) if parts else (0, 0)
         return limit - used_length - gap[0], max_entities - used_entities - gap[1]
 
-    def add(piece: _Piece) -> None:
+    def add(piece: _Piece, index: int | None = None) -> None:
         nonlocal used_length, used_entities
         if parts:
             used_length += sep.length
             used_entities += sep.entities
         parts.append(piece.html)
+        if index is not None:
+            held.append(index)
         used_length += piece.length
         used_entities += piece.entities
 
     def flush() -> None:
         nonlocal used_length, used_entities
         if parts:
-            messages.append(separator.join(parts))
+            messages.append(Packed(separator.join(parts), tuple(held)))
         parts.clear()
+        held.clear()
         used_length = used_entities = 0
 
     pieces = [_parse(item) for item in items]
@@ -125,21 +150,21 @@ def split_digest(
         sum(p.length for p in whole) + sep.length * (len(whole) - 1) <= limit
         and sum(p.entities for p in whole) + sep.entities * (len(whole) - 1) <= max_entities
     ):
-        return [separator.join([p.html for p in whole])]
+        return [Packed(separator.join([p.html for p in whole]), tuple(range(len(pieces))))]
     if head is not None:
         add(head)
-    for piece in pieces:
+    for index, piece in enumerate(pieces):
         free_length, free_entities = room()
         if piece.length <= free_length and piece.entities <= free_entities:
-            add(piece)
+            add(piece, index)
         elif piece.length <= limit and piece.entities <= max_entities:
             flush()  # whole items never straddle two messages
-            add(piece)
+            add(piece, index)
         elif free_length >= limit // 2 and free_entities >= max_entities // 2:
-            add(_fit(piece, free_length, free_entities))  # shortened anyway: use this room
+            add(_fit(piece, free_length, free_entities), index)  # shortened anyway: use this room
         else:
             flush()
-            add(_fit(piece, limit, max_entities))
+            add(_fit(piece, limit, max_entities), index)
     flush()
     return messages
 

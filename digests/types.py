@@ -70,6 +70,20 @@ class Headline:
     first_source: str | None = None
     # The keywords of the chat's own keyword topics this item matched ("matched: hasakah").
     matched: tuple[str, ...] = ()
+    # Whether its full text is stored, so a Read button can send it into the chat.
+    readable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleToRead:
+    """An article as the Read button sends it: its full text and where it came from."""
+
+    id: int
+    title: str
+    url: str
+    source_name: str
+    published_at: datetime
+    text: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from bot.handlers import (
     latest,
     membership,
     opml,
+    read,
     settings,
     start,
     stats,
@@ -104,6 +105,7 @@ def handlers() -> list[Handler]:
             pattern=callbacks.pattern(callbacks.TOPIC_TOGGLE, callbacks.TOPICS_PAGE),
         ),
         CallbackQueryHandler(stop.on_stop_button, pattern=callbacks.pattern(callbacks.STOP)),
+        CallbackQueryHandler(read.on_read_button, pattern=callbacks.pattern(callbacks.READ)),
         ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
         CallbackQueryHandler(
             settings.on_settings_button, pattern=callbacks.pattern(callbacks.SETTINGS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import read_buttons
 from bot.chat import ChatContext, chat_handler
 from digests.latest import UnknownTopic, latest_headlines
 from digests.render import headline_views
@@ -19,6 +20,7 @@ async def latest(chat: ChatContext) -> None:
         return
     await chat.say(
         "latest",
+        read_buttons.keyboard(read_buttons.numbered(result.headlines, chat.lang)),
         items=headline_views(result.headlines, utcnow(), chat.lang),
         follows_nothing=result.follows_nothing,
         topic=result.topic,

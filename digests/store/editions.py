@@ -27,6 +27,7 @@ from digests.models import (
     Topic,
 )
 from digests.store.bulk import BulkTable
+from digests.store.reading import readable_column
 from digests.store.stories import story_first_seen
 
 _IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and asyncpg's parameter limits
@@ -59,6 +60,7 @@ class ArticleText:
     lead: str
     summary: str
     story_id: int | None = None
+    readable: bool = False  # its full text is stored: the digest offers a Read button
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +231,7 @@ async def candidates(session: AsyncSession, after: datetime, upto: datetime) -> 
 async def article_texts(
     session: AsyncSession, article_ids: Collection[int]
 ) -> dict[int, ArticleText]:
-    """Title, link, source name, lead and summary of the given articles."""
+    """Title, link, source name, lead, summary and readability of the given articles."""
     found: dict[int, ArticleText] = {}
     ids = sorted(article_ids)
     for start in range(0, len(ids), _IN_CHUNK):
@@ -242,13 +244,14 @@ async def article_texts(
                 Article.lead,
                 Article.summary,
                 Article.story_id,
+                readable_column(),
             )
             .join(Source, Source.id == Article.source_id)
             .where(Article.id.in_(ids[start : start + _IN_CHUNK]))
         )
-        for article_id, title, url, source_name, lead, summary, story_id in rows.all():
+        for article_id, title, url, source_name, lead, summary, story_id, readable in rows.all():
             found[article_id] = ArticleText(
-                title, url, source_name, lead or "", summary or "", story_id
+                title, url, source_name, lead or "", summary or "", story_id, bool(readable)
             )
     return found
 

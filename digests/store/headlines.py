@@ -8,6 +8,7 @@ copy, when and by whom the story was first reported.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import Article, ArticleTopic, Source, Subscription, Topic
 from digests.store.chat_language import language_clause
+from digests.store.reading import readable_column
 from digests.store.stories import StoryFacts, story_facts
 from digests.stories import first_report_shown
 from digests.types import Headline
@@ -45,7 +47,14 @@ async def newest_for_topics(
         return []
     ids = [article_id for article_id, _ in picked]
     rows = await session.execute(
-        select(Article.id, Article.title, Article.url, Source.name, Article.sort_at)
+        select(
+            Article.id,
+            Article.title,
+            Article.url,
+            Source.name,
+            Article.sort_at,
+            readable_column(),
+        )
         .join(Source, Source.id == Article.source_id)
         .where(Article.id.in_(ids))
     )
@@ -56,18 +65,17 @@ async def newest_for_topics(
     for article_id, story_id in picked:
         if article_id not in found:
             continue
-        _, title, url, source_name, sort_at = found[article_id]
-        headlines.append(
-            _headline(
-                article_id,
-                title,
-                url,
-                source_name,
-                sort_at,
-                tuple(names.get(article_id, ())),
-                facts.get(story_id) if story_id is not None else None,
-            )
+        _, title, url, source_name, sort_at, readable = found[article_id]
+        headline = _headline(
+            article_id,
+            title,
+            url,
+            source_name,
+            sort_at,
+            tuple(names.get(article_id, ())),
+            facts.get(story_id) if story_id is not None else None,
         )
+        headlines.append(replace(headline, readable=bool(readable)))
     return headlines
 
 

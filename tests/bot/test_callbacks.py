@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from telegram import InlineKeyboardMarkup
 
-from bot import callbacks, keyboards, mute_keyboards, settings_keyboards
+from bot import callbacks, keyboards, mute_keyboards, read_buttons, settings_keyboards
 from bot.handlers import admin_sources, admin_topics, broadcast, follow, language
 from digests.chat_languages import NewsLanguages
 from digests.chat_settings import ChatSettings
@@ -17,7 +17,7 @@ from digests.i18n import LANGUAGES, translator
 from digests.ports import Button, ButtonAction
 from digests.schedule import Frequency
 from digests.source_admin import SourceHealth, SourcePage
-from digests.types import SourceInfo, TopicChoice, TopicInfo
+from digests.types import Headline, SourceInfo, TopicChoice, TopicInfo
 
 BIGGEST_ID = 2**31 - 1
 LONG_NAME = "ن" * 200  # names never go into the data; a long Arabic one proves it
@@ -90,6 +90,18 @@ def _keyboards(lang: str) -> list[InlineKeyboardMarkup | None]:
         broadcast.stop_keyboard(BIGGEST_ID, lang),
         mute_keyboards.queued_markup(
             [Button(LONG_NAME, ButtonAction.MUTE_SOURCE, BIGGEST_ID) for _ in range(3)]
+        ),
+        read_buttons.keyboard(
+            read_buttons.numbered(
+                [
+                    Headline(BIGGEST_ID - i, LONG_NAME, "", "", datetime.now(UTC), readable=True)
+                    for i in range(30)
+                ],
+                lang,
+            )
+        ),
+        mute_keyboards.queued_markup(
+            [Button(LONG_NAME, ButtonAction.READ_ARTICLE, BIGGEST_ID) for _ in range(3)]
         ),
     ]
 
@@ -176,3 +188,6 @@ def test_forged_ids_are_refused_by_every_codec() -> None:
     assert admin_sources.decode(f"as:rm:{too_big}:0:0123abcd") is None
     assert admin_topics._decode(f"at:del:{too_big}:0123abcd") is None
     assert admin_topics._decode("at:del:12:0123abcd") == ("del", 12, "0123abcd")
+    assert read_buttons.decode(f"rd:{too_big}") is None
+    assert read_buttons.decode("rd:12:3") is None
+    assert read_buttons.decode(read_buttons.encode(BIGGEST_ID)) == BIGGEST_ID

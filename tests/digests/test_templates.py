@@ -285,6 +285,28 @@ CASES: dict[str, list[dict[str, Any]]] = {
     "stop_confirm": [{"count": c} for c in (1, 3)],
     "stop_done": [{"count": c} for c in (0, 3)],
     "thread_gone": [{}],
+    "article": [
+        {
+            "title": "Floods <close> roads",
+            "source": "Example News",
+            "date": "Sunday, 29 November 2026",
+            "url": url,
+            "body": "First & <b>paragraph</b>.\n\nSecond.",
+            "first": first,
+            "last": last,
+            "part": part,
+            "parts": parts,
+            "cut": cut,
+            "quote": quote,
+        }
+        for first, last, part, parts, cut, quote, url in (
+            (True, True, 1, 1, False, False, "https://example.com/a?x=1&y=2"),
+            (True, False, 1, 3, False, True, "https://example.com/a"),
+            (False, False, 2, 3, False, True, "https://example.com/a"),
+            (False, True, 3, 3, True, False, "https://example.com/a"),
+            (True, True, 1, 1, False, False, None),
+        )
+    ],
     "topic_gone": [{}],
     "topics": [{"choices": [1, 2], "followed": 1}, {"choices": [], "followed": 0}],
     "unknown_topic": [
