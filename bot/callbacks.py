@@ -32,6 +32,8 @@ BROADCAST_CONFIRM = "bcc"
 BROADCAST_STOP = "bcs"
 MUTE_SOURCE = "ms"
 READ = "rd"
+SEARCH_PAGE = "sq"
+SEARCH_KEPT_PAGE = "sk"
 
 OWNERS: dict[str, str] = {
     TOPIC_TOGGLE: "bot.keyboards",
@@ -50,6 +52,8 @@ OWNERS: dict[str, str] = {
     BROADCAST_STOP: "bot.handlers.broadcast",
     MUTE_SOURCE: "bot.mute_keyboards",
     READ: "bot.read_buttons",
+    SEARCH_PAGE: "bot.handlers.search",
+    SEARCH_KEPT_PAGE: "bot.handlers.search",
 }
 """Each prefix and the module whose codec writes and reads the data under it."""
 

@@ -322,6 +322,32 @@ def stats() -> None:
     _run(work)
 
 
+@main.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("--since", help="Only what happened since: 7d, 24h, 2w or a date (2026-11-01).")
+@click.option("--lang", help="Only articles in this language, e.g. ar.")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+def search(words: tuple[str, ...], since: str | None, lang: str | None, page: int) -> None:
+    """Print the stored stories WORDS find, as /search shows them: "phrases", -excluded."""
+    from digests import search as search_cases
+    from digests.render import Renderer
+    from digests.split import visible_text
+    from digests.timeutil import utcnow
+
+    typed = " ".join(words)
+    typed += f" since:{since}" if since else ""
+    typed += f" lang:{lang}" if lang else ""
+
+    async def work(settings: Settings, db: Database) -> None:
+        now = utcnow()
+        query = search_cases.parse_search(typed, now)
+        found = await search_cases.search(db, query, now, page=page - 1)
+        html = Renderer().render("search_results", **search_cases.results_view(found, now))
+        click.echo(visible_text(html))
+
+    _run(work)
+
+
 # --- topics ----------------------------------------------------------------------------
 
 

@@ -73,6 +73,18 @@ def words(text: str) -> list[str]:
     return [arabic_stem(word) for word in _WORD.findall(normalize(text))]
 
 
+def search_words(text: str) -> list[str]:
+    """:func:`words`, also without Latin accents ("café" is "cafe"): the form /search indexes
+    and looks up, so a query finds what matching would, on SQLite and PostgreSQL alike."""
+    found = words(text)
+    return [word if word.isascii() else _without_accents(word) for word in found]
+
+
+def _without_accents(word: str) -> str:
+    bare = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare)
+
+
 def parse_keywords(raw: str | Iterable[str], *, required: bool = True) -> tuple[str, ...]:
     """Split a comma-separated keyword list into clean, de-duplicated phrases.
 

@@ -47,3 +47,15 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as connection:
         return await connection.run_sync(read)
+
+
+# Tables migrations make that ``digests.models`` does not declare, because their shape differs
+# by database: the search index (``digests/store/search.py``) and SQLite's FTS5 tables behind it.
+UNMODELLED_PREFIX = "article_search"
+
+
+def modelled(_object: object, name: str | None, type_: str, *_: object) -> bool:
+    """Alembic's ``include_object`` hook: compare everything but the unmodelled tables (and
+    their indexes) with the models."""
+    unmodelled = bool(name) and str(name).startswith(UNMODELLED_PREFIX)
+    return not (type_ in ("table", "index") and unmodelled)

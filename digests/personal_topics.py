@@ -7,7 +7,6 @@ and it never appears in anyone's topic picker.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from digests.store import matches as match_store
 from digests.store import personal_topics as personal_store
 from digests.store import topics as topic_store
 from digests.subscriptions import ensure_chat
+from digests.terms import split_terms
 from digests.types import ChatRef, Headline, TopicInfo
 
 MAX_TOPICS_PER_CHAT = 20
@@ -36,12 +36,6 @@ PREVIEW_ARTICLES = 50
 PREVIEW_SHOWN = 5
 REMATCH_WINDOW = timedelta(days=30)
 EXAMPLE = '/follow "hasakah prison" isis -football'
-
-# Telegram clients turn straight quotes into typographic ones; all of these open or close a
-# phrase. Single curly quotes are left alone: they are apostrophes far more often than quotes.
-_QUOTES = str.maketrans(dict.fromkeys("“”„‟«»″〝〞＂", '"'))
-# Clients also turn "--" into dashes, and some keyboards type the minus sign.
-_EXCLUDE_MARKS = ("-", "−", "–", "—")
 
 
 class FollowLimit(InvalidInput):
@@ -108,28 +102,9 @@ def parse_follow(text: str) -> FollowRequest:
         raise InvalidInput(N_("Tell me what to follow, e.g. %(example)s"), example=EXAMPLE)
     if len(name) > MAX_NAME_CHARS:
         raise InvalidInput(TOO_LONG, chars=MAX_NAME_CHARS, terms=MAX_TERMS_PER_TOPIC)
-    lexer = shlex.shlex(name.translate(_QUOTES).replace(",", " "), posix=True)
-    lexer.quotes = '"'
-    lexer.escape = ""
-    lexer.commenters = ""
-    lexer.whitespace_split = True
-    try:
-        tokens = list(lexer)
-    except ValueError:
-        raise InvalidInput(
-            N_("A quote is not closed: put the phrase between two quotes.")
-        ) from None
-    include: list[str] = []
-    exclude: list[str] = []
-    for token in tokens:
-        if token.startswith(_EXCLUDE_MARKS):
-            word = token.lstrip("".join(_EXCLUDE_MARKS))
-            if word.strip():
-                exclude.append(word)
-        elif token.strip():
-            include.append(token)
-    keywords = _checked(include)
-    veto = _checked(exclude)
+    terms = split_terms(name)
+    keywords = _checked(terms.include)
+    veto = _checked(terms.exclude)
     if not keywords:
         raise InvalidInput(
             N_("Say what to look for, not only what to leave out, e.g. %(example)s"),

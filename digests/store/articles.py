@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import Article
 from digests.sources.canon import canonical_url
+from digests.store import search
 from digests.timeutil import as_utc
 from digests.types import FeedEntry, NewArticle
 
@@ -99,6 +100,16 @@ async def _insert_fresh(
     result = await session.execute(statement, fresh)
     ids_by_url = {url: article_id for article_id, url in result}
     await session.flush()
+    # The search index is written in the same unit of work, so it never misses an article.
+    await search.index_articles(
+        session,
+        (
+            search.folded(ids_by_url[r["url"]], r["title"], r["summary"], r["text"])
+            for r in fresh
+            if r["url"] in ids_by_url
+        ),
+        fresh=True,
+    )
     return [
         NewArticle(
             id=ids_by_url[r["url"]],

@@ -43,6 +43,17 @@ async def newest_for_topics(
     if not topic_ids or limit <= 0:
         return []
     picked = await _newest_per_story(session, list(topic_ids), limit, languages)
+    return await headlines_for(session, picked, topic_ids)
+
+
+async def headlines_for(
+    session: AsyncSession,
+    picked: Sequence[tuple[int, int | None]],
+    topic_ids: Collection[int] = (),
+) -> list[Headline]:
+    """The headlines of ``picked`` (article id, story id) pairs, in that order: title, link,
+    source, the story's other sources and first report, and which of ``topic_ids`` each
+    matched. Articles gone meanwhile are left out."""
     if not picked:
         return []
     ids = [article_id for article_id, _ in picked]
@@ -59,7 +70,7 @@ async def newest_for_topics(
         .where(Article.id.in_(ids))
     )
     found = {row[0]: row for row in rows.all()}
-    names = await _topic_names(session, ids, topic_ids)
+    names = await _topic_names(session, ids, topic_ids) if topic_ids else {}
     facts = await story_facts(session, [story for _, story in picked if story is not None])
     headlines = []
     for article_id, story_id in picked:

@@ -42,7 +42,7 @@ from digests.models import (
     SentPerDay,
     StoryKey,
 )
-from digests.store import state
+from digests.store import search, state
 from digests.store.outbox import Status
 from digests.store.stats import utc_day
 from digests.timeutil import as_utc
@@ -245,12 +245,18 @@ async def article_texts_batch(
     ).all()
     if not rows:
         return Batch(0, False)
+    ids = [row.id for row in rows]
+    emptied = list(
+        await session.scalars(select(Article.id).where(Article.id.in_(ids), _has_text()))
+    )
     result = await session.execute(
         update(Article)
-        .where(Article.id.in_([row.id for row in rows]), _has_text())
+        .where(Article.id.in_(emptied))
         .values(text="", lead="")
         .execution_options(synchronize_session=False)
     )
+    # Search finds an article by what it still holds: its title and summary.
+    await search.reindex_articles(session, emptied)
     last = rows[-1]
     await state.set_value(
         session, TEXT_PRUNED_UPTO, f"{as_utc(last.first_seen_at).isoformat()}|{last.id}", now

@@ -10,12 +10,13 @@ import pytest
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks, keyboards, mute_keyboards, read_buttons, settings_keyboards
-from bot.handlers import admin_sources, admin_topics, broadcast, follow, language
+from bot.handlers import admin_sources, admin_topics, broadcast, follow, language, search
 from digests.chat_languages import NewsLanguages
 from digests.chat_settings import ChatSettings
 from digests.i18n import LANGUAGES, translator
 from digests.ports import Button, ButtonAction
 from digests.schedule import Frequency
+from digests.search import SearchPage, SearchQuery
 from digests.source_admin import SourceHealth, SourcePage
 from digests.types import Headline, SourceInfo, TopicChoice, TopicInfo
 
@@ -103,7 +104,13 @@ def _keyboards(lang: str) -> list[InlineKeyboardMarkup | None]:
         mute_keyboards.queued_markup(
             [Button(LONG_NAME, ButtonAction.READ_ARTICLE, BIGGEST_ID) for _ in range(3)]
         ),
+        search.keyboard(_search_page("iran " * 9 + "-x", page=98, pages=100)),  # fits inline
+        search.keyboard(_search_page(LONG_NAME, page=5000, pages=10**6), "A" * 8),
     ]
+
+
+def _search_page(text: str, *, page: int, pages: int) -> SearchPage:
+    return SearchPage(SearchQuery(text, ((text,),)), (), page, pages)
 
 
 def _data(markup: InlineKeyboardMarkup | None) -> list[str]:
@@ -147,6 +154,11 @@ def test_the_codecs_read_back_what_they_wrote() -> None:
         assert keyboards.decode(keyboards.encode(action)) == action
     for mute in (mute_keyboards.MuteSource(BIGGEST_ID), mute_keyboards.UnmuteSource(0)):
         assert mute_keyboards.decode(mute_keyboards.encode(mute)) == mute
+    for turn in (
+        search.TurnPage(99, query='"hasakah prison" -football since:7d lang:ar'),
+        search.TurnPage(10**6, token="Ab-_0123"),
+    ):
+        assert search.decode(search.encode(turn)) == turn
     for answer in (follow.FollowAnswer("Ab-_0123", True), follow.RemoveTopic(BIGGEST_ID)):
         assert follow.decode(follow.encode(answer)) == answer
     button = admin_sources.SourceButton("remove_yes", BIGGEST_ID, 7, "0123abcd")
@@ -185,6 +197,8 @@ def test_forged_ids_are_refused_by_every_codec() -> None:
     assert mute_keyboards.decode("ms:x:1") is None
     assert follow.decode(f"pu:{too_big}") is None
     assert follow.decode("pu:0") is None
+    assert search.decode(f"sq:{too_big}:iran") is None
+    assert search.decode("sk:1:short") is None
     assert admin_sources.decode(f"as:rm:{too_big}:0:0123abcd") is None
     assert admin_topics._decode(f"at:del:{too_big}:0123abcd") is None
     assert admin_topics._decode("at:del:12:0123abcd") == ("del", 12, "0123abcd")

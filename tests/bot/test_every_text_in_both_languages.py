@@ -268,6 +268,16 @@ async def keywords(talk: Talk) -> None:
     await talk.press(listed, "", data="pu:999", edit=False)  # gone already
 
 
+async def searching(talk: Talk) -> None:
+    """/search: usage, results, a page button, nothing found, refusals, an expired button."""
+    await talk.one("/search")
+    found = await talk.one("/search hasakah")
+    await talk.press(found, "", data="sq:1:hasakah")  # a page past the end: the last one
+    await talk.press(found, "", data="sk:1:AAAAAAAA", edit=False)  # kept query forgotten
+    for typed in ("tokyo", "-only", '"open', "iran since:someday", "iran lang:1", "x " * 11):
+        await talk.one(f"/search {typed}")
+
+
 def _save(talk: Talk) -> str:
     return translations(talk.lang).gettext("Save")
 
@@ -364,6 +374,7 @@ SCENARIOS: dict[str, Scenario] = {
     "everyday": everyday,
     "settings": settings,
     "keywords": keywords,
+    "search": searching,
     "admin": admin,
     "broadcast": broadcasting,
 }

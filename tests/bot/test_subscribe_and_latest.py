@@ -142,6 +142,7 @@ async def test_commands_are_registered_at_start(harness: Harness) -> None:
         "latest",
         "digest",
         "topics",
+        "search",
         "follow",
         "following",
         "unfollow",

@@ -16,7 +16,9 @@ from digests.models import Base
 
 
 def _diff(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": migrate.modelled}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

@@ -281,6 +281,18 @@ CASES: dict[str, list[dict[str, Any]]] = {
             (0, [], [], ""),
         )
     ],
+    "search_results": [
+        {
+            "query": "iran -football",
+            "items": [ITEM, _with(ITEM, url="")],
+            "first": f,
+            "page": p,
+            "pages": n,
+        }
+        for f, p, n in ((0, 1, 1), (10, 2, 5))
+    ]
+    + [{"query": "iran", "items": [], "first": 0, "page": 1, "pages": 0}],
+    "search_usage": [{"message": m} for m in (None, "since:7x?")],
     "stop_cancelled": [{}],
     "stop_confirm": [{"count": c} for c in (1, 3)],
     "stop_done": [{"count": c} for c in (0, 3)],

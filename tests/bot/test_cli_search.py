@@ -1,0 +1,69 @@
+"""`newsbot search`, run as a user runs it: a real process on a real SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot.test_cli import Cli
+from tests.support.feeds import rss
+from tests.support.feedserver import FeedServer
+
+HEADLINES = {
+    "Iran talks resume in Vienna": 2,
+    "Iran talks: a look back": 24 * 10,
+    "اشتباكات في العِراق وإيران": 1,
+}
+
+
+@pytest.fixture
+async def news() -> AsyncIterator[FeedServer]:
+    server = FeedServer()
+    await server.start()
+    server.add("/news.xml", rss(HEADLINES))
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def cli(tmp_path: Path, news: FeedServer) -> Cli:
+    run = Cli(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", tmp_path)
+    await run("db", "upgrade")
+    await run("sources", "add", news.url("/news.xml"))
+    out, _ = await run("fetch")
+    assert "3 new articles" in out
+    return run
+
+
+async def test_search_prints_the_stories_found_with_since_and_lang(cli: Cli) -> None:
+    out, _ = await cli("search", "iran", "talks")
+    assert out.startswith("Search: iran talks")
+    assert "1. Iran talks resume in Vienna" in out
+    assert "2. Iran talks: a look back" in out
+
+    out, _ = await cli("search", "iran", "talks", "--since", "7d")
+    assert "Iran talks resume in Vienna" in out
+    assert "a look back" not in out
+
+    # Each article's detected language (py3langid: these three are en, en, ar) decides.
+    out, _ = await cli("search", "العراق", "--lang", "ar")
+    assert "1. اشتباكات في العِراق وإيران" in out
+    out, _ = await cli("search", "العراق", "--lang", "en")
+    assert "Nothing found" in out
+
+    out, _ = await cli("search", "والعراق")
+    assert "1. اشتباكات في العِراق وإيران" in out
+
+    out, _ = await cli("search", "tokyo")
+    assert "Nothing found for “tokyo”." in out
+
+
+async def test_search_refuses_what_it_cannot_read_in_one_line(cli: Cli) -> None:
+    _, err = await cli("search", "iran", "--since", "someday", expect=1)
+    assert err.strip() == (
+        "newsbot: I can't read since:someday; try since:7d, since:24h or since:2026-11-01."
+    )
+    _, err = await cli("search", expect=2)
+    assert "Missing argument" in err
