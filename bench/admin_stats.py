@@ -55,7 +55,7 @@ async def seed(db: Database, now: datetime) -> None:
         [
             {
                 "id": i, "kind": "private", "title": "", "language": "en", "timezone": "UTC",
-                "digest_time": "08:00", "frequency": "daily", "weekly_day": 0, "max_items": 10,
+                "digest_times": "08:00", "frequency": "daily", "weekly_day": 0, "max_items": 10,
                 "notify_empty": False, "active": i % 10 != 0, "created_at": old, "updated_at": old,
             }
             for i in range(1, CHATS + 1)

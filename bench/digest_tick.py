@@ -188,7 +188,7 @@ async def _seed(db: Database, chats: int, articles: int, topics: int, rng: rando
                 "title": f"Chat {c}",
                 "language": "en",
                 "timezone": zone,
-                "digest_time": digest_time,
+                "digest_times": digest_time,
                 "frequency": "daily",
                 "weekly_day": 0,
                 "max_items": rng.choice((5, 10, 10, 10, 15)),

@@ -53,7 +53,7 @@ async def seed(db: Database, chats: int, history: int, broadcasts: int) -> None:
                 "id": 10_000 + c,
                 "kind": "private",
                 "timezone": "UTC",
-                "digest_time": "08:00",
+                "digest_times": "08:00",
                 "created_at": created,
                 "updated_at": created,
             }

@@ -217,7 +217,7 @@ async def measure_ingest(
                             "title": "",
                             "language": "en",
                             "timezone": "UTC",
-                            "digest_time": "08:00",
+                            "digest_times": "08:00",
                             "frequency": "daily",
                             "weekly_day": 0,
                             "max_items": 10,

@@ -176,7 +176,7 @@ async def seed(url: str, feeds: Feeds, port: int) -> None:
                         "title": "",
                         "language": "en",
                         "timezone": "UTC",
-                        "digest_time": (now + timedelta(minutes=30)).strftime("%H:%M"),
+                        "digest_times": (now + timedelta(minutes=30)).strftime("%H:%M"),
                         "frequency": "daily",
                         "weekly_day": 0,
                         "max_items": 10,

@@ -6,9 +6,10 @@ range-checks every field, and what it returns for a change is the domain's own v
 
 Data layout (all under ``set:``, far below Telegram's 64 bytes)::
 
-    set:v:<view>        show a view: m(ain) t(ime) f(requency) d(ay) n(umber of items)
+    set:v:<view>        show a view: m(ain) t(ime) a(dd a time) f(requency) d(ay) n(umber)
     set:ask:<prompt>    ask for a typed answer: t(ime) z(one) n(umber)
-    set:t:<HHMM>        set the time
+    set:t:<HHMM>        set the time (the only one)
+    set:ta:<HHMM>       add a digest time;  set:tr:<HHMM> remove one
     set:f:<frequency>   daily | weekdays | off;  set:f:weekly:<0-6>
     set:n:<1-30>        set the maximum items
     set:e:<0|1>         note when nothing is new: off | on
@@ -26,22 +27,27 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from digests.chat_settings import (
+    AddTime,
     Change,
     ChatSettings,
+    RemoveTime,
     SetFrequency,
     SetMaxItems,
     SetNotifyEmpty,
     SetTime,
+    SetTimes,
     SetZone,
 )
 from digests.errors import InvalidInput
 from digests.i18n import DEFAULT_LANGUAGE, Translator, supported_language, translator
 from digests.schedule import Frequency
+from digests.settings import MAX_DIGEST_TIMES
 
 PREFIX = callbacks.SETTINGS + ":"
 COMMON_TIMES = tuple(time(hour) for hour in (6, 7, 8, 9, 12, 18, 21))
 ITEM_CHOICES = (5, 10, 15, 20, 30)
 _MARK = "✓ "
+_HHMM = re.compile(r"([01][0-9]|2[0-3])[0-5][0-9]")
 
 
 class View(enum.StrEnum):
@@ -49,6 +55,7 @@ class View(enum.StrEnum):
 
     MAIN = "main"
     TIME = "time"
+    ADD_TIME = "add_time"
     FREQUENCY = "frequency"
     WEEKDAY = "weekday"
     ITEMS = "items"
@@ -81,6 +88,7 @@ Action = ShowView | AskFor | Change
 _VIEW_CODES = {
     View.MAIN: "m",
     View.TIME: "t",
+    View.ADD_TIME: "a",
     View.FREQUENCY: "f",
     View.WEEKDAY: "d",
     View.ITEMS: "n",
@@ -104,6 +112,10 @@ def encode(action: Action) -> str:
             return f"{PREFIX}ask:{_PROMPT_CODES[prompt]}"
         case SetTime(at):
             return f"{PREFIX}t:{at:%H%M}"
+        case AddTime(at):
+            return f"{PREFIX}ta:{at:%H%M}"
+        case RemoveTime(at):
+            return f"{PREFIX}tr:{at:%H%M}"
         case SetFrequency(Frequency.WEEKLY, day):
             return f"{PREFIX}f:weekly:{day}"
         case SetFrequency(frequency, _):
@@ -112,8 +124,8 @@ def encode(action: Action) -> str:
             return f"{PREFIX}n:{count}"
         case SetNotifyEmpty(enabled):
             return f"{PREFIX}e:{int(enabled)}"
-        case SetZone():
-            raise ValueError("time zones are typed, never sent as callback data")
+        case SetZone() | SetTimes():
+            raise ValueError("zones and lists of times are typed, never sent as callback data")
 
 
 def decode(data: str | None) -> Action | None:
@@ -132,8 +144,9 @@ def _decode(parts: list[str]) -> Action | None:
             return ShowView(_VIEWS[code])
         case ["ask", code] if code in _PROMPTS:
             return AskFor(_PROMPTS[code])
-        case ["t", hhmm] if re.fullmatch(r"([01][0-9]|2[0-3])[0-5][0-9]", hhmm):
-            return SetTime(time(int(hhmm[:2]), int(hhmm[2:])))
+        case ["t" | "ta" | "tr" as code, hhmm] if _HHMM.fullmatch(hhmm):
+            at = time(int(hhmm[:2]), int(hhmm[2:]))
+            return SetTime(at) if code == "t" else AddTime(at) if code == "ta" else RemoveTime(at)
         case ["f", name] if name in _SIMPLE_FREQUENCIES:
             return SetFrequency(_SIMPLE_FREQUENCIES[name])
         case ["f", "weekly", day] if re.fullmatch(r"[0-6]", day):
@@ -180,7 +193,11 @@ def _main_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
     return [
         [
             _button(
-                _("⏰ Time %(time)s", time=f"{settings.digest_time:%H:%M}"), ShowView(View.TIME)
+                _(
+                    "⏰ Time %(time)s",
+                    time=", ".join(f"{at:%H:%M}" for at in settings.digest_times),
+                ),
+                ShowView(View.TIME),
             ),
             _button(_("🌍 Change time zone…"), AskFor(Prompt.ZONE)),
         ],
@@ -193,11 +210,27 @@ def _main_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
 
 
 def _time_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
+    """Common times (a tap makes it the only time), add or remove one, or type them all."""
+    times = settings.digest_times
+    buttons = [_button(_marked(f"{at:%H:%M}", at in times), SetTime(at)) for at in COMMON_TIMES]
+    rows = [buttons[:4], buttons[4:]]
+    if len(times) > 1:
+        rows.append([_button(f"✖ {at:%H:%M}", RemoveTime(at)) for at in times])
+    last = [_button(_("Type a time…"), AskFor(Prompt.TIME))]
+    if len(times) < MAX_DIGEST_TIMES:
+        last.insert(0, _button(_("➕ Add a time"), ShowView(View.ADD_TIME)))
+    rows.append(last)
+    return rows
+
+
+def _add_time_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
+    """The common times the chat does not have yet, each adding a digest."""
     buttons = [
-        _button(_marked(f"{at:%H:%M}", at == settings.digest_time), SetTime(at))
+        _button(f"➕ {at:%H:%M}", AddTime(at))
         for at in COMMON_TIMES
+        if at not in settings.digest_times
     ]
-    return [buttons[:4], buttons[4:], [_button(_("Type a time…"), AskFor(Prompt.TIME))]]
+    return [row for row in (buttons[:4], buttons[4:]) if row]
 
 
 def _frequency_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
@@ -243,6 +276,7 @@ def _items_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
 _ROWS = {
     View.MAIN: _main_rows,
     View.TIME: _time_rows,
+    View.ADD_TIME: _add_time_rows,
     View.FREQUENCY: _frequency_rows,
     View.WEEKDAY: _weekday_rows,
     View.ITEMS: _items_rows,

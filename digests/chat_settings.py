@@ -3,7 +3,7 @@
 Values reach this module from callback data and typed answers, both of which a client can forge,
 so every change is a frozen value that validates itself on construction (``InvalidInput`` with a
 message a user can act on). A change is saved in its own unit of work; when it moves the
-schedule (time, zone, frequency, weekly day) ``Chat.next_digest_at`` is recomputed with
+schedule (times, zone, frequency, weekly day) ``Chat.next_digest_at`` is recomputed with
 :func:`digests.schedule.next_slot`, so the scheduler's minute tick stays one indexed query.
 """
 
@@ -23,7 +23,7 @@ from digests.errors import InvalidInput
 from digests.i18n import DEFAULT_LANGUAGE, N_, supported_language
 from digests.models import Chat
 from digests.schedule import DigestSchedule, Frequency, next_slot
-from digests.settings import Settings
+from digests.settings import MAX_DIGEST_TIMES, Settings, format_times
 from digests.subscriptions import ensure_chat
 from digests.typed_time import parse_time_of_day
 from digests.types import ChatRef
@@ -39,7 +39,9 @@ from digests.zones import (
 
 MIN_ITEMS = 1
 MAX_ITEMS = 30
+_TIME_SEPARATORS = re.compile(r"[,،;؛]")
 _ZONE_COLUMN = 64  # chats.timezone is String(64)
+_TOO_MANY_TIMES = N_("A chat can have at most %(n)d digest times a day.")
 _ITEMS_EXPECTED = N_("Send a whole number from %(low)d to %(high)d, e.g. 12")
 
 
@@ -49,7 +51,7 @@ class ChatSettings:
 
     chat_id: int
     timezone: str
-    digest_time: time
+    digest_times: tuple[time, ...]  # sorted, 1 to MAX_DIGEST_TIMES
     frequency: Frequency
     weekly_day: int
     max_items: int
@@ -62,7 +64,8 @@ class ChatSettings:
 class SettingsView:
     """Settings as a template shows them: strings prepared, nothing left to decide."""
 
-    time: str
+    time: str  # "08:00", or "08:00, 18:30" with several times
+    times: int
     timezone: str
     zone_label: str  # "Asia/Baghdad (UTC+03:00)", or "UTC+03:00" for a bare offset
     zone_name: str  # "Asia/Baghdad", or "UTC+03:00" for a bare offset
@@ -71,6 +74,7 @@ class SettingsView:
     max_items: int
     notify_empty: bool
     next_digest: str | None
+    max_times: int = MAX_DIGEST_TIMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,44 @@ class SetTime:
     def __post_init__(self) -> None:
         if self.at.tzinfo is not None or self.at.second or self.at.microsecond:
             raise InvalidInput("a digest time is a local time in whole minutes, e.g. 07:30")
+
+
+@dataclass(frozen=True, slots=True)
+class SetTimes:
+    """Send a digest at each of these local times (1 to 4), replacing the chat's times."""
+
+    kind: ClassVar[str] = "time"
+    times: tuple[time, ...]
+
+    def __post_init__(self) -> None:
+        if not self.times:
+            raise InvalidInput(N_("Send at least one time, e.g. 07:30"))
+        if len(set(self.times)) > MAX_DIGEST_TIMES:
+            raise InvalidInput(_TOO_MANY_TIMES, n=MAX_DIGEST_TIMES)
+        for at in self.times:
+            SetTime(at)
+
+
+@dataclass(frozen=True, slots=True)
+class AddTime:
+    """Add one more digest time (a chat has at most four)."""
+
+    kind: ClassVar[str] = "time"
+    at: time
+
+    def __post_init__(self) -> None:
+        SetTime(self.at)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveTime:
+    """Remove one of the chat's digest times (the last one stays: frequency "off" stops them)."""
+
+    kind: ClassVar[str] = "time"
+    at: time
+
+    def __post_init__(self) -> None:
+        SetTime(self.at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +184,17 @@ class SetNotifyEmpty:
     enabled: bool
 
 
-Change = SetTime | SetZone | SetFrequency | SetMaxItems | SetNotifyEmpty
+Change = (
+    SetTime
+    | SetTimes
+    | AddTime
+    | RemoveTime
+    | SetZone
+    | SetFrequency
+    | SetMaxItems
+    | SetNotifyEmpty
+)
+_SCHEDULE_KEPT = (SetMaxItems, SetNotifyEmpty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +212,14 @@ class ZoneNote:
     fixed: bool  # a bare Etc/GMT offset zone, without daylight saving
 
 
-def time_from_text(text: str) -> SetTime:
-    """The change a typed time asks for ("07:30", "7:30 pm", "19.30", "٧ م"); else UnclearTime."""
-    return SetTime(parse_time_of_day(text))
+def time_from_text(text: str) -> SetTime | SetTimes:
+    """The change typed times ask for, one ("07:30", "7:30 pm", "19.30", "٧ م") or up to four
+    separated by commas ("07:30, 19:00"); UnclearTime for a part that is no time."""
+    parts = [part for part in _TIME_SEPARATORS.split(text) if part.strip()]
+    if len(parts) > MAX_DIGEST_TIMES:
+        raise InvalidInput(_TOO_MANY_TIMES, n=MAX_DIGEST_TIMES)
+    times = sorted({parse_time_of_day(part) for part in parts or [text]})
+    return SetTime(times[0]) if len(times) == 1 else SetTimes(tuple(times))
 
 
 def zone_from_text(text: str) -> SetZone:
@@ -238,7 +295,13 @@ async def change_settings(
         row = await _registered(session, chat, defaults, now)
         match change:
             case SetTime(at):
-                row.digest_time = f"{at:%H:%M}"
+                row.digest_times = format_times([at])
+            case SetTimes(times):
+                row.digest_times = format_times(times)
+            case AddTime(at):
+                row.digest_times = _added(_schedule_of(row).digest_times, at)
+            case RemoveTime(at):
+                row.digest_times = _removed(_schedule_of(row).digest_times, at)
             case SetZone(zone):
                 row.timezone = zone
             case SetFrequency(frequency, weekly_day):
@@ -249,7 +312,7 @@ async def change_settings(
                 row.max_items = count
             case SetNotifyEmpty(enabled):
                 row.notify_empty = enabled
-        if not isinstance(change, SetMaxItems | SetNotifyEmpty):
+        if not isinstance(change, _SCHEDULE_KEPT):
             row.next_digest_at = next_slot(_schedule_of(row), now)
         row.updated_at = now
         return _settings_of(row, now)
@@ -264,7 +327,8 @@ def settings_view(settings: ChatSettings, lang: str = DEFAULT_LANGUAGE) -> Setti
         local = settings.next_digest_at.astimezone(ZoneInfo(settings.timezone))
         upcoming = format_datetime(local, "EEE d MMM, HH:mm", locale=locale)
     return SettingsView(
-        time=f"{settings.digest_time:%H:%M}",
+        time=", ".join(f"{at:%H:%M}" for at in settings.digest_times),
+        times=len(settings.digest_times),
         timezone=settings.timezone,
         zone_label=_zone_label(settings.timezone, settings.utc_offset),
         zone_name=(
@@ -287,9 +351,24 @@ async def _registered(
     return row
 
 
+def _added(times: tuple[time, ...], at: time) -> str:
+    if at not in times and len(times) >= MAX_DIGEST_TIMES:
+        raise InvalidInput(_TOO_MANY_TIMES, n=MAX_DIGEST_TIMES)
+    return format_times([*times, at])
+
+
+def _removed(times: tuple[time, ...], at: time) -> str:
+    kept = [t for t in times if t != at]
+    if not kept:
+        raise InvalidInput(
+            N_("A chat keeps at least one digest time; to stop digests, set the frequency to off.")
+        )
+    return format_times(kept)
+
+
 def _schedule_of(row: Chat) -> DigestSchedule:
     return DigestSchedule.from_columns(
-        row.timezone, row.digest_time, row.frequency, row.weekly_day, row.last_digest_at
+        row.timezone, row.digest_times, row.frequency, row.weekly_day, row.last_digest_at
     )
 
 
@@ -300,7 +379,7 @@ def _settings_of(row: Chat, now: datetime) -> ChatSettings:
     return ChatSettings(
         chat_id=row.id,
         timezone=schedule.timezone,
-        digest_time=schedule.digest_time,
+        digest_times=schedule.digest_times,
         frequency=schedule.frequency,
         weekly_day=schedule.weekly_day,
         max_items=row.max_items,

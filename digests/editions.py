@@ -208,11 +208,12 @@ async def _run_batch(
     catch_up: timedelta,
 ) -> TickReport:
     due: list[tuple[store.ChatSchedule, datetime]] = []
+    periods: dict[int, str] = {}
     changes: list[store.Reschedule] = []
     late = scheduled = 0
     for chat in chats:
         try:
-            slot, following = editor.decide(chat, now, catch_up)
+            slot, period, following = editor.decide(chat, now, catch_up)
         except (InvalidInput, ValueError) as exc:
             # A broken row (unknown zone) must not stall the tick: look at it again tomorrow.
             log.warning("chat %s has an unusable schedule (%s); retrying in a day", chat.id, exc)
@@ -226,6 +227,7 @@ async def _run_batch(
             changes.append(store.Reschedule(chat.id, chat.last_digest_at, following))
         else:
             due.append((chat, slot))
+            periods[chat.id] = period
             changes.append(store.Reschedule(chat.id, slot, following))
 
     topics = await store.followed_topics(session, [chat.id for chat, _ in due])
@@ -259,7 +261,7 @@ async def _run_batch(
     outcome: dict[int, _Rendered] = {}
     for (chat, slot), key in zip(due, keys, strict=True):
         rendered = ready[key]
-        period = editor.period(slot, chat.timezone)
+        period = periods[chat.id]
         outcome[chat.id] = rendered
         editions.append(
             store.EditionRow(chat.id, period, slot, rendered.items, len(rendered.messages))
@@ -305,17 +307,19 @@ async def _run_batch(
 
 def _decide(
     chat: store.ChatSchedule, now: datetime, catch_up: timedelta
-) -> tuple[datetime | None, datetime | None]:
-    """The slot owed now (or None) and the chat's next slot after it."""
+) -> tuple[datetime | None, str, datetime | None]:
+    """The slot owed now (or None), its edition period, and the chat's next slot after it."""
     schedule = DigestSchedule.from_columns(
-        chat.timezone, chat.digest_time, chat.frequency, chat.weekly_day, chat.last_digest_at
+        chat.timezone, chat.digest_times, chat.frequency, chat.weekly_day, chat.last_digest_at
     )
     slot = due_slot(schedule, now, catch_up)
     if slot is not None and chat.last_digest_at is None and slot < chat.created_at:
         slot = None  # a new chat's first digest is its next slot, not the one just passed
+    period = ""
     if slot is not None:
+        period = period_key(slot, chat.timezone, schedule.digest_times)
         schedule = replace(schedule, last_digest_at=slot)
-    return slot, next_slot(schedule, now)
+    return slot, period, next_slot(schedule, now)
 
 
 def _next_for_preview(chat: store.ChatSchedule, now: datetime) -> datetime | None:
@@ -325,7 +329,7 @@ def _next_for_preview(chat: store.ChatSchedule, now: datetime) -> datetime | Non
         return chat.next_digest_at
     try:
         schedule = DigestSchedule.from_columns(
-            chat.timezone, chat.digest_time, chat.frequency, chat.weekly_day, chat.last_digest_at
+            chat.timezone, chat.digest_times, chat.frequency, chat.weekly_day, chat.last_digest_at
         )
     except (InvalidInput, ValueError):
         return None
@@ -366,8 +370,8 @@ class _Editor:
         self._headers: dict[tuple[str, str], str] = {}
         self._local_dates: dict[tuple[datetime, str, str], str] = {}
         self._digests: OrderedDict[_Key, _Rendered] = OrderedDict()
-        self._decisions: dict[tuple[object, ...], tuple[datetime | None, datetime | None]] = {}
-        self._dates: dict[tuple[datetime, str], tuple[str, str]] = {}
+        self._decisions: dict[tuple[object, ...], tuple[datetime | None, str, datetime | None]] = {}
+        self._dates: dict[tuple[datetime, str], str] = {}
 
     async def cover(self, session: AsyncSession, windows: Collection[Window]) -> None:
         """Load the candidates of whatever part of ``windows`` is not loaded yet."""
@@ -408,11 +412,11 @@ class _Editor:
 
     def decide(
         self, chat: store.ChatSchedule, now: datetime, catch_up: timedelta
-    ) -> tuple[datetime | None, datetime | None]:
-        """:func:`_decide`, remembered: most chats share a zone, a time and a last slot."""
+    ) -> tuple[datetime | None, str, datetime | None]:
+        """:func:`_decide`, remembered: most chats share a zone, times and a last slot."""
         key = (
             chat.timezone,
-            chat.digest_time,
+            chat.digest_times,
             chat.frequency,
             chat.weekly_day,
             chat.last_digest_at,
@@ -426,21 +430,13 @@ class _Editor:
     def date(self, slot: datetime, timezone: str, lang: str = DEFAULT_LANGUAGE) -> str:
         """The header's date for a slot in a zone, in ``lang``."""
         if lang == DEFAULT_LANGUAGE:
-            return self._local(slot, timezone)[0]
+            found = self._dates.get((slot, timezone))
+            if found is None:
+                found = self._dates[(slot, timezone)] = local_date(slot, timezone)
+            return found
         found = self._local_dates.get((slot, timezone, lang))
         if found is None:
             found = self._local_dates[(slot, timezone, lang)] = localized_date(slot, timezone, lang)
-        return found
-
-    def period(self, slot: datetime, timezone: str) -> str:
-        """The edition's period key for a slot in a zone."""
-        return self._local(slot, timezone)[1]
-
-    def _local(self, slot: datetime, timezone: str) -> tuple[str, str]:
-        found = self._dates.get((slot, timezone))
-        if found is None:
-            found = (local_date(slot, timezone), period_key(slot, timezone))
-            self._dates[(slot, timezone)] = found
         return found
 
     def cached(self, key: _Key) -> _Rendered | None:

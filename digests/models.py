@@ -70,7 +70,8 @@ class Chat(Base):
     title: Mapped[str] = mapped_column(String(256), default="")
     language: Mapped[str] = mapped_column(String(16), default="en")
     timezone: Mapped[str] = mapped_column(String(64))
-    digest_time: Mapped[str] = mapped_column(String(5))
+    # Up to four local times, "HH:MM" sorted and joined by commas ("08:00,18:30").
+    digest_times: Mapped[str] = mapped_column(String(23))
     frequency: Mapped[str] = mapped_column(String(16), default="daily")
     weekly_day: Mapped[int] = mapped_column(Integer, default=0)
     max_items: Mapped[int] = mapped_column(Integer, default=10)

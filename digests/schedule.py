@@ -1,9 +1,9 @@
 """When a chat's digest is due: local-time slots turned into UTC instants, DST included.
 
 A *slot* is one scheduled digest: a local date on which the chat's frequency allows a digest,
-at the chat's ``digest_time`` in the chat's zone, as a UTC instant. The scheduler ticks every
-minute or so and asks :func:`due_slot`; this module decides, from values alone, which slot (if
-any) is owed. Time is data here: ``now`` always comes from the caller.
+at one of the chat's ``digest_times`` (up to four) in the chat's zone, as a UTC instant. The
+scheduler ticks every minute or so and asks :func:`due_slot`; this module decides, from values
+alone, which slot (if any) is owed. Time is data here: ``now`` always comes from the caller.
 
 Daylight-saving rules, so that 08:00 stays 08:00 on both sides of a change:
 
@@ -11,6 +11,10 @@ Daylight-saving rules, so that 08:00 stays 08:00 on both sides of a change:
   sent at the first instant after the gap (03:00 local), never skipped;
 * a local time that happens twice (02:30 on the fall-back day in Berlin) is sent once, at its
   first occurrence (``fold=0``).
+
+With several times a day the rules hold for each; two times that land on one instant (02:15
+and 02:45 in a spring-forward gap) give one digest. Each digest covers what is new since the
+slot before it, so the windows neither overlap nor leave gaps.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digests.errors import InvalidInput
-from digests.settings import parse_hhmm
+from digests.settings import parse_times
 
 
 class Frequency(enum.StrEnum):
@@ -54,13 +58,15 @@ class DigestSchedule:
     """
 
     timezone: str
-    digest_time: time
+    digest_times: tuple[time, ...]
     frequency: Frequency = Frequency.DAILY
     weekly_day: int = 0
     last_digest_at: datetime | None = None
 
     def __post_init__(self) -> None:
         _zone(self.timezone)  # fail at construction, not at the first tick
+        if not self.digest_times or list(self.digest_times) != sorted(set(self.digest_times)):
+            raise ValueError("digest_times must be sorted, distinct and not empty")
         if not 0 <= self.weekly_day <= 6:
             raise ValueError(f"weekly_day must be 0 (Monday) to 6 (Sunday), got {self.weekly_day}")
         if self.last_digest_at is not None and self.last_digest_at.utcoffset() is None:
@@ -70,15 +76,15 @@ class DigestSchedule:
     def from_columns(
         cls,
         timezone: str,
-        digest_time: str,
+        digest_times: str,
         frequency: str,
         weekly_day: int,
         last_digest_at: datetime | None,
     ) -> DigestSchedule:
-        """Build from the ``chats`` columns as stored (``digest_time`` as ``HH:MM``)."""
+        """Build from the ``chats`` columns as stored (``digest_times`` as ``HH:MM,HH:MM``)."""
         return cls(
             timezone=timezone,
-            digest_time=parse_hhmm(digest_time),
+            digest_times=parse_times(digest_times),
             frequency=Frequency(frequency),
             weekly_day=weekly_day,
             last_digest_at=last_digest_at,
@@ -105,8 +111,9 @@ def due_slot(schedule: DigestSchedule, now: datetime, catch_up: timedelta) -> da
     stop = oldest.astimezone(zone).date() - timedelta(days=1)
     while day >= stop:
         if schedule.frequency.allows(day, schedule.weekly_day):
-            slot = slot_on(day, schedule.digest_time, schedule.timezone)
-            if slot <= now:
+            past = [slot for slot in _slots(schedule, day) if slot <= now]
+            if past:
+                slot = max(past)
                 if slot < oldest or not _undelivered(schedule, slot):
                     return None
                 return slot
@@ -124,9 +131,9 @@ def next_slot(schedule: DigestSchedule, now: datetime) -> datetime | None:
     # A weekly slot is at most 7 days away; the margin covers zones that skipped a whole day.
     for _ in range(16):
         if schedule.frequency.allows(day, schedule.weekly_day):
-            slot = slot_on(day, schedule.digest_time, schedule.timezone)
-            if slot > now and _undelivered(schedule, slot):
-                return slot
+            for slot in sorted(_slots(schedule, day)):
+                if slot > now and _undelivered(schedule, slot):
+                    return slot
         day += timedelta(days=1)
     raise AssertionError("no slot within 16 days")  # pragma: no cover - frequencies forbid it
 
@@ -153,10 +160,23 @@ def slot_on(day: date, at: time, timezone: str) -> datetime:
     return high.replace(microsecond=0)
 
 
-def period_key(slot: datetime, timezone: str) -> str:
-    """The local date of a slot as ``YYYY-MM-DD``: one digest per chat and key, for idempotency."""
+def period_key(slot: datetime, timezone: str, times: tuple[time, ...] = ()) -> str:
+    """The edition key of a slot: one digest per chat and key, for idempotency.
+
+    The local date (``YYYY-MM-DD``) for the day's first time, ``YYYY-MM-DD#2`` to ``#4`` for
+    the later ones (``times`` sorted, as in :class:`DigestSchedule`). So a day never has more
+    digests than times: moving a time later on a day it was sent gives no second digest.
+    """
     _require_aware(slot)
-    return slot.astimezone(_zone(timezone)).date().isoformat()
+    day = slot.astimezone(_zone(timezone)).date()
+    for position, at in enumerate(times[1:], start=2):
+        if slot_on(day, at, timezone) == slot and slot_on(day, times[0], timezone) != slot:
+            return f"{day.isoformat()}#{position}"
+    return day.isoformat()
+
+
+def _slots(schedule: DigestSchedule, day: date) -> list[datetime]:
+    return [slot_on(day, at, schedule.timezone) for at in schedule.digest_times]
 
 
 @cache

@@ -35,6 +35,25 @@ def parse_hhmm(value: str) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+MAX_DIGEST_TIMES = 4
+
+
+def parse_times(value: str) -> tuple[time, ...]:
+    """Parse a chat's digest times as stored, ``HH:MM`` joined by commas ("08:00,18:30").
+
+    Returns them sorted and distinct; ValueError unless there are 1 to ``MAX_DIGEST_TIMES``.
+    """
+    times = tuple(sorted({parse_hhmm(part) for part in value.split(",")}))
+    if not 1 <= len(times) <= MAX_DIGEST_TIMES:
+        raise ValueError(f"expected 1 to {MAX_DIGEST_TIMES} digest times, got {value!r}")
+    return times
+
+
+def format_times(times: tuple[time, ...] | list[time]) -> str:
+    """The stored form of digest times: sorted, distinct, ``HH:MM`` joined by commas."""
+    return ",".join(f"{at:%H:%M}" for at in sorted(set(times)))
+
+
 class Settings(BaseSettings):
     """Every setting newsbot reads, validated once at start and passed down."""
 
@@ -126,8 +145,7 @@ class Settings(BaseSettings):
     @field_validator("default_digest_time")
     @classmethod
     def _check_time(cls, value: str) -> str:
-        parse_hhmm(value)
-        return value
+        return format_times(parse_times(value))
 
     @field_validator("log_level")
     @classmethod

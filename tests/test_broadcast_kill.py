@@ -48,7 +48,7 @@ async def _add_chats(db: Database, count: int = CHATS) -> None:
             "kind": "private",
             "title": f"reader {i}",
             "timezone": "UTC",
-            "digest_time": "08:00",
+            "digest_times": "08:00",
             "created_at": now,
             "updated_at": now,
         }

@@ -62,7 +62,7 @@ async def _add_chats_and_queue(db: Database) -> None:
     now = utcnow()
     chats = [
         {"id": FIRST + i, "kind": "private", "title": f"reader {i}", "timezone": "UTC",
-         "digest_time": "08:00", "created_at": now, "updated_at": now}
+         "digest_times": "08:00", "created_at": now, "updated_at": now}
         for i in range(CHATS)
     ]  # fmt: skip
     async with db.transaction() as session:

@@ -30,8 +30,10 @@ from bot import settings_keyboards as kb
 from bot.chat import ChatContext, chat_handler, open_chat
 from bot.filters import can_manage_chat
 from digests.chat_settings import (
+    AddTime,
     Change,
     ChatSettings,
+    RemoveTime,
     SetZone,
     change_settings,
     get_settings,
@@ -95,9 +97,15 @@ async def on_settings_button(chat: ChatContext) -> None:
             await chat.toast()
             await _ask(chat, prompt)
         case change:
-            current = await change_settings(svc.db, chat.ref, change, svc.settings, now=utcnow())
+            try:
+                current = await change_settings(
+                    svc.db, chat.ref, change, svc.settings, now=utcnow()
+                )
+            except InvalidInput as exc:  # a stale button: a fifth time, the last one removed
+                await chat.toast(chat.explain(exc), alert=True)
+                return
             await chat.toast(_toast(chat, change, current))
-            await _edit(chat, current, kb.View.MAIN)
+            await _edit(chat, current, _view_after(change))
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -256,6 +264,11 @@ def _note(chat: ChatContext, change: Change, current: ChatSettings) -> str:
 
 def _toast(chat: ChatContext, change: Change, current: ChatSettings) -> str:
     return chat.render("settings_toast", what=change.kind, v=settings_view(current, chat.lang))
+
+
+def _view_after(change: Change) -> kb.View:
+    """Adding or removing a time stays on the times, so a second one is one tap away."""
+    return kb.View.TIME if isinstance(change, AddTime | RemoveTime) else kb.View.MAIN
 
 
 async def _edit(chat: ChatContext, current: ChatSettings, view: kb.View) -> None:

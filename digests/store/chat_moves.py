@@ -17,7 +17,7 @@ _MOVED_COLUMNS = (
     "title",
     "language",
     "timezone",
-    "digest_time",
+    "digest_times",
     "frequency",
     "weekly_day",
     "max_items",

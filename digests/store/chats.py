@@ -34,7 +34,7 @@ async def upsert_chat(
             title=ref.title[:256],
             language=ref.language or "en",
             timezone=default_timezone,
-            digest_time=default_digest_time,
+            digest_times=default_digest_time,
             frequency="daily",
             weekly_day=0,
             max_items=10,

@@ -40,7 +40,7 @@ class ChatSchedule:
     id: int
     language: str
     timezone: str
-    digest_time: str
+    digest_times: str
     frequency: str
     weekly_day: int
     max_items: int
@@ -87,7 +87,7 @@ _COLUMNS = (
     Chat.id,
     Chat.language,
     Chat.timezone,
-    Chat.digest_time,
+    Chat.digest_times,
     Chat.frequency,
     Chat.weekly_day,
     Chat.max_items,

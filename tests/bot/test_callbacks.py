@@ -53,7 +53,7 @@ def _keyboards(lang: str) -> list[InlineKeyboardMarkup | None]:
     settings = ChatSettings(
         chat_id=-(10**15),
         timezone="America/Argentina/ComodRivadavia",
-        digest_time=time(23, 59),
+        digest_times=(time(23, 59),),
         frequency=Frequency.WEEKLY,
         weekly_day=6,
         max_items=30,

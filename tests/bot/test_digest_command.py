@@ -99,9 +99,9 @@ async def test_cli_tick_queues_due_digests_and_preview_prints_plain_text(
         assert chat is not None
         # A slot ten minutes ahead, so the article (an hour old) is inside the first digest's
         # 24 h look-back whatever time of day the test runs.
-        chat.digest_time = (now + timedelta(minutes=10)).strftime("%H:%M")
+        chat.digest_times = (now + timedelta(minutes=10)).strftime("%H:%M")
         slot = next_slot(
-            DigestSchedule.from_columns("UTC", chat.digest_time, "daily", 0, None), now
+            DigestSchedule.from_columns("UTC", chat.digest_times, "daily", 0, None), now
         )
         assert slot is not None
         chat.next_digest_at = slot

@@ -201,6 +201,10 @@ async def settings(talk: Talk) -> None:
     panel = await talk.one("/settings")
     await talk.press(panel, "", data="set:v:t")
     await talk.press(panel, "", data="set:t:0700")
+    await talk.press(panel, "", data="set:v:a")
+    await talk.press(panel, "", data="set:ta:1800")  # two times a day
+    await talk.press(panel, "", data="set:tr:0700")
+    await talk.press(panel, "", data="set:tr:1800", edit=False)  # the last time stays
     await talk.press(panel, "", data="set:v:f")
     await talk.press(panel, "", data="set:f:weekdays")
     await talk.press(panel, "", data="set:v:f")
@@ -217,6 +221,7 @@ async def settings(talk: Talk) -> None:
     # pair of numbers is a shared location.
     answers: list[tuple[str, tuple[str | tuple[float, float], ...]]] = [
         ("t", ("25:99", "7pm")),
+        ("t", ("7:00, 9:00, 12:00, 18:00, 21:00", "7:00, 19:00")),
         ("n", ("many", "99", "5")),
         ("z", ("Mars/Base", "Baghdadd", "UTC+15", "UTC-3:30", "\u200f", "Asia/Baghdad")),
         ("z", ("GMT+3",)),

@@ -399,3 +399,46 @@ async def test_chats_that_only_chat_leave_no_state_behind(harness: Harness) -> N
     assert set(harness.application.chat_data) == {2004}
     _, confirmed = await answer_zone(harness, "Kathmandu", chat_id=2004)
     assert "Time zone: Asia/Kathmandu (UTC+05:45)" in text_of(confirmed).splitlines()
+
+
+async def test_a_second_digest_time_is_added_and_removed_by_buttons(harness: Harness) -> None:
+    shown = await harness.send("/settings")
+    await press_to(harness, shown, "⏰ Time")
+    assert button_labels(harness.current(shown))[-3:] == ["➕ Add a time", "Type a time…", "‹ Back"]
+    await press_to(harness, shown, "➕ Add a time")
+    assert button_labels(harness.current(shown)) == [
+        "➕ 06:00", "➕ 07:00", "➕ 09:00", "➕ 12:00", "➕ 18:00", "➕ 21:00", "‹ Back"
+    ]  # fmt: skip
+    toast = await press_to(harness, shown, "➕ 18:00")
+    assert toast == "Digest times set to 08:00, 18:00"
+    edited = harness.current(shown)
+    assert "Digest times: 08:00, 18:00" in text_of(edited).splitlines()
+    assert "✖ 08:00" in button_labels(edited) and "✖ 18:00" in button_labels(edited)
+    settings = await get_settings(
+        harness.db, ChatRef(PRIVATE, ChatKind.PRIVATE), harness.settings, now=utcnow()
+    )
+    assert [f"{at:%H:%M}" for at in settings.digest_times] == ["08:00", "18:00"]
+
+    toast = await press_to(harness, shown, "✖ 08:00")
+    assert toast == "Time set to 18:00"
+    edited = harness.current(shown)
+    assert "Time: 18:00" in text_of(edited).splitlines()
+    assert not any(label.startswith("✖") for label in button_labels(edited))
+    assert next_digest(edited)[1] == "18:00"
+
+
+async def test_up_to_four_typed_times_and_a_fifth_is_refused(harness: Harness) -> None:
+    shown = await harness.send("/settings")
+    await press_to(harness, shown, "⏰ Time")
+    prompt = await ask(harness, shown, "Type a time…")
+    assert "send up to 4 times separated by commas" in text_of(prompt)
+    error = await harness.send("6:00, 9:00, 12:00, 15:00, 18:00")
+    assert text_of(error) == "A chat can have at most 4 digest times a day."
+    confirmed = await harness.send("7:30 pm, 07:00, 12.15، 7:00")
+    assert "✅ Digest times set to 07:00, 12:15, 19:30" in text_of(confirmed)
+    assert "Digest times: 07:00, 12:15, 19:30" in text_of(confirmed).splitlines()
+    assert "⏰ Time 07:00, 12:15, 19:30" in button_labels(confirmed)
+    settings = await get_settings(
+        harness.db, ChatRef(PRIVATE, ChatKind.PRIVATE), harness.settings, now=utcnow()
+    )
+    assert len(settings.digest_times) == 3

@@ -47,9 +47,9 @@ async def stored(db: Database) -> Chat:
 
 async def test_a_new_chat_gets_the_defaults_and_its_next_digest(db: Database) -> None:
     current = await get_settings(db, CHAT, DEFAULTS, now=MONDAY)
-    assert (current.timezone, current.digest_time, current.frequency) == (
+    assert (current.timezone, current.digest_times, current.frequency) == (
         "Asia/Baghdad",
-        time(8),
+        (time(8),),
         Frequency.DAILY,
     )
     assert (current.max_items, current.notify_empty) == (10, False)
@@ -64,7 +64,7 @@ async def test_time_is_stored_and_next_digest_recomputed_for_kathmandu(db: Datab
     assert current.timezone == "Asia/Kathmandu"
     assert current.next_digest_at == utc(2025, 11, 24, 1, 45)
     row = await stored(db)
-    assert (row.timezone, row.digest_time) == ("Asia/Kathmandu", "07:30")
+    assert (row.timezone, row.digest_times) == ("Asia/Kathmandu", "07:30")
     assert row.next_digest_at == utc(2025, 11, 24, 1, 45)
 
 

@@ -188,7 +188,7 @@ async def test_a_group_upgraded_to_a_supergroup_moves_and_gets_its_messages(
         assert await session.get(Chat, old) is None
         moved = await session.get(Chat, new)
         assert moved is not None and moved.timezone == "Asia/Baghdad"
-        assert moved.kind == "supergroup" and moved.digest_time == "07:30"
+        assert moved.kind == "supergroup" and moved.digest_times == "07:30"
         followers = await session.scalars(select(Subscription.chat_id))
         assert list(followers) == [new]
 

@@ -62,7 +62,7 @@ async def _chat(
                 title="Reader",
                 language=language,
                 timezone="Asia/Baghdad",
-                digest_time="08:00",
+                digest_times="08:00",
                 frequency="daily",
                 weekly_day=0,
                 max_items=10,

@@ -60,7 +60,7 @@ async def add_chat(
                 title="Test",
                 language="en",
                 timezone=zone,
-                digest_time=at,
+                digest_times=at,
                 frequency=frequency,
                 weekly_day=0,
                 max_items=max_items,
@@ -456,7 +456,7 @@ async def test_moving_the_time_later_on_the_same_day_sends_no_second_digest(
     async with db.transaction() as session:  # as /settings does: 20:00, rescheduled today
         chat = await session.get(Chat, 1001)
         assert chat is not None
-        chat.digest_time = "20:00"
+        chat.digest_times = "20:00"
         chat.next_digest_at = day + timedelta(hours=12)
     await add_article(db, "Evening news", day + timedelta(hours=11), {syria: 3})
 
@@ -488,3 +488,77 @@ async def test_ticks_in_several_processes_at_once_queue_each_digest_once(db: Dat
     assert sum(r.queued for r in reports) == 40
     assert sorted(m.chat_id for m in await outbox(db)) == list(range(1, 41))
     assert len(await editions(db)) == 40
+
+
+async def test_two_digest_times_give_two_digests_with_disjoint_contents(db: Database) -> None:
+    [syria] = await add_topics(db, "Syria")
+    morning = local(BAGHDAD, 2026, 11, 24, 8, 0)
+    evening = local(BAGHDAD, 2026, 11, 24, 18, 30)
+    await add_chat(db, at="08:00,18:30", created=morning - timedelta(days=2), topics=[syria])
+    await add_article(db, "Night news", morning - timedelta(hours=3), {syria: 3})
+    await add_article(db, "Exactly at eight", morning, {syria: 3})
+    await tick(db, morning - timedelta(hours=1))
+    assert (await chat_row(db)).next_digest_at == morning
+    assert (await tick(db, morning)).queued == 1
+    assert (await chat_row(db)).next_digest_at == evening
+    await add_article(db, "A second after eight", morning + timedelta(seconds=1), {syria: 3})
+    await add_article(db, "Afternoon news", evening - timedelta(hours=2), {syria: 3})
+    assert (await tick(db, evening - timedelta(minutes=1))).due == 0
+    assert (await tick(db, evening)).queued == 1
+    await add_article(db, "Late news", evening + timedelta(hours=3), {syria: 3})
+    await tick(db, morning + timedelta(days=1))
+
+    first, second, third = await outbox(db)
+    assert [first.key, second.key, third.key] == [
+        "digest:1001:2026-11-24#2:1",
+        "digest:1001:2026-11-24:1",
+        "digest:1001:2026-11-25:1",
+    ]
+    titles = {
+        m.due_at: {line[2:] for line in lines(m) if line.startswith("• ")}
+        for m in (first, second, third)
+    }
+    assert titles == {
+        morning: {"Night news", "Exactly at eight"},
+        evening: {"A second after eight", "Afternoon news"},
+        morning + timedelta(days=1): {"Late news"},
+    }
+    assert [(e.period, e.slot_at) for e in await editions(db)] == [
+        ("2026-11-24", morning),
+        ("2026-11-24#2", evening),
+        ("2026-11-25", morning + timedelta(days=1)),
+    ]
+
+
+async def test_several_times_after_downtime_give_one_digest_with_all_that_was_missed(
+    db: Database,
+) -> None:
+    [syria] = await add_topics(db, "Syria")
+    morning = local(BAGHDAD, 2026, 11, 24, 8, 0)
+    await add_chat(db, at="08:00,12:00,18:00", created=morning - timedelta(days=2), topics=[syria])
+    await tick(db, morning - timedelta(hours=1))
+    await tick(db, morning)
+    await add_article(db, "Before noon", morning + timedelta(hours=3), {syria: 3})
+    await add_article(db, "Afternoon", morning + timedelta(hours=6), {syria: 3})
+    # Down from 11:00 to 18:20: the 12:00 and 18:00 digests become one, at 18:00.
+    report = await tick(db, morning + timedelta(hours=10, minutes=20))
+    assert (report.due, report.queued) == (1, 1)
+    latest = (await outbox(db))[-1]
+    assert latest.due_at == morning + timedelta(hours=10)
+    assert "Before noon" in shown(latest) and "Afternoon" in shown(latest)
+    assert (await chat_row(db)).next_digest_at == morning + timedelta(days=1)
+
+
+async def test_a_spring_forward_gap_merges_two_times_into_one_digest(db: Database) -> None:
+    [syria] = await add_topics(db, "Syria")
+    day = local(BERLIN, 2026, 3, 28, 12, 0)
+    await add_chat(
+        db, zone="Europe/Berlin", at="02:15,02:45", created=day - timedelta(days=2), topics=[syria]
+    )
+    await add_article(db, "Saturday news", day, {syria: 3})
+    await tick(db, day)
+    gap_end = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 CEST, the first instant after
+    await tick(db, gap_end)
+    assert [(e.period, e.slot_at) for e in await editions(db)] == [("2026-03-29", gap_end)]
+    assert (await tick(db, gap_end + timedelta(minutes=30))).due == 0
+    assert (await chat_row(db)).next_digest_at == datetime(2026, 3, 30, 0, 15, tzinfo=UTC)

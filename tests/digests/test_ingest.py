@@ -38,7 +38,7 @@ async def test_the_topics_version_changes_with_every_kind_of_topic_change(db: Da
                 id=7,
                 kind="private",
                 timezone="UTC",
-                digest_time="08:00",
+                digest_times="08:00",
                 created_at=NOW,
                 updated_at=NOW,
             )

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from digests import migrate
@@ -62,3 +62,56 @@ def test_upgrade_downgrade_upgrade_round_trips(empty_database_url: str) -> None:
     tables, diff, revision = asyncio.run(_inspect(url))
     assert diff == []
     assert revision == migrate.head_revision()
+
+
+async def _sql(url: str, *statements: str) -> list[tuple[object, ...]]:
+    db = Database(url)
+    try:
+        async with db.engine.begin() as conn:
+            rows: list[tuple[object, ...]] = []
+            for statement in statements:
+                result = await conn.execute(text(statement))
+                if result.returns_rows:
+                    rows.extend(tuple(row) for row in result.all())
+            return rows
+    finally:
+        await db.close()
+
+
+def test_0012_moves_each_chats_single_time_into_its_digest_times(empty_database_url: str) -> None:
+    url = empty_database_url
+    migrate.upgrade(url)
+    migrate.downgrade(url, "0011")
+    asyncio.run(
+        _sql(
+            url,
+            "DELETE FROM chats WHERE id IN (71, 72)",
+            "INSERT INTO chats (id, kind, title, language, timezone, digest_time, frequency,"
+            " weekly_day, max_items, notify_empty, active, created_at, updated_at) VALUES"
+            " (71, 'private', 'a', 'en', 'Asia/Baghdad', '07:45', 'daily', 0, 10, false, true,"
+            " '2026-11-01 00:00:00', '2026-11-01 00:00:00'),"
+            " (72, 'group', 'b', 'ar', 'UTC', '21:00', 'weekly', 4, 5, true, true,"
+            " '2026-11-01 00:00:00', '2026-11-01 00:00:00')",
+            "INSERT INTO topics (name, name_key, keywords, exclude, owner_chat_id, created_at,"
+            " updated_at) VALUES ('mine', 'mine', '[\"x\"]', '[]', 71, '2026-11-01 00:00:00',"
+            " '2026-11-01 00:00:00')",
+        )
+    )
+    migrate.upgrade(url)
+    after = asyncio.run(
+        _sql(
+            url,
+            "SELECT id, digest_times, frequency, weekly_day FROM chats WHERE id IN (71, 72)"
+            " ORDER BY id",
+        )
+    )
+    assert after == [(71, "07:45", "daily", 0), (72, "21:00", "weekly", 4)]
+    topics = asyncio.run(_sql(url, "SELECT count(*) FROM topics WHERE owner_chat_id = 71"))
+    assert topics == [(1,)]  # the chats table was not rebuilt (no cascade)
+
+    asyncio.run(_sql(url, "UPDATE chats SET digest_times = '06:00,18:30' WHERE id = 71"))
+    migrate.downgrade(url, "0011")
+    back = asyncio.run(_sql(url, "SELECT id, digest_time FROM chats WHERE id IN (71, 72)"))
+    assert sorted(back) == [(71, "06:00"), (72, "21:00")]  # the first time is kept
+    migrate.upgrade(url)
+    asyncio.run(_sql(url, "DELETE FROM chats WHERE id IN (71, 72)"))

@@ -81,7 +81,7 @@ def test_one_digest_per_local_day_across_a_dst_change(
 ) -> None:
     days = [change_day + timedelta(days=d) for d in (-1, 0, 1)]
     start, end = local_midnight(days[0], zone), local_midnight(days[-1] + timedelta(days=1), zone)
-    schedule = DigestSchedule(zone, at, last_digest_at=start - MINUTE)
+    schedule = DigestSchedule(zone, (at,), last_digest_at=start - MINUTE)
 
     deliveries = simulate(schedule, start, end, remember=remember)
 
@@ -104,7 +104,7 @@ def test_one_digest_per_local_day_across_a_dst_change(
 def test_fractional_and_far_offsets_are_due_at_local_eight(
     zone: str, expected_slot: datetime, local_day: str
 ) -> None:
-    schedule = DigestSchedule(zone, time(8, 0), last_digest_at=expected_slot - timedelta(days=1))
+    schedule = DigestSchedule(zone, (time(8, 0),), last_digest_at=expected_slot - timedelta(days=1))
 
     assert due_slot(schedule, expected_slot - MINUTE, CATCH_UP) is None
     assert due_slot(schedule, expected_slot, CATCH_UP) == expected_slot
@@ -116,7 +116,7 @@ def test_fractional_and_far_offsets_are_due_at_local_eight(
 def test_weekdays_skip_the_weekend_in_the_chats_zone() -> None:
     zone = "Asia/Tokyo"
     start = local_midnight(date(2026, 5, 4), zone)  # a Monday
-    schedule = DigestSchedule(zone, time(7, 0), Frequency.WEEKDAYS, last_digest_at=start)
+    schedule = DigestSchedule(zone, (time(7, 0),), Frequency.WEEKDAYS, last_digest_at=start)
 
     days = local_days(simulate(schedule, start, start + timedelta(days=14)), zone)
 
@@ -126,7 +126,7 @@ def test_weekdays_skip_the_weekend_in_the_chats_zone() -> None:
 def test_weekly_comes_once_a_week_on_the_chosen_day() -> None:
     zone = "America/Sao_Paulo"
     start = local_midnight(date(2026, 5, 4), zone)
-    schedule = DigestSchedule(zone, time(21, 0), Frequency.WEEKLY, 2, last_digest_at=start)
+    schedule = DigestSchedule(zone, (time(21, 0),), Frequency.WEEKLY, 2, last_digest_at=start)
 
     days = local_days(simulate(schedule, start, start + timedelta(days=21)), zone)
 
@@ -135,7 +135,7 @@ def test_weekly_comes_once_a_week_on_the_chosen_day() -> None:
 
 def test_off_never_sends_and_has_no_next_digest() -> None:
     start = utc(2026, 5, 4)
-    schedule = DigestSchedule("UTC", time(8, 0), Frequency.OFF)
+    schedule = DigestSchedule("UTC", (time(8, 0),), Frequency.OFF)
 
     assert simulate(schedule, start, start + timedelta(days=2)) == []
     assert next_slot(schedule, start) is None
@@ -144,7 +144,7 @@ def test_off_never_sends_and_has_no_next_digest() -> None:
 def test_downtime_gives_the_missed_digest_once_not_once_per_day() -> None:
     zone = "Europe/Berlin"
     last = slot_on(date(2026, 6, 1), time(8, 0), zone)
-    schedule = DigestSchedule(zone, time(8, 0), last_digest_at=last)
+    schedule = DigestSchedule(zone, (time(8, 0),), last_digest_at=last)
     back_up = utc(2026, 6, 4, 9, 30)  # 11:30 in Berlin, three days later
 
     deliveries = simulate(
@@ -157,7 +157,7 @@ def test_downtime_gives_the_missed_digest_once_not_once_per_day() -> None:
 def test_a_slot_older_than_catch_up_is_dropped_and_tomorrow_still_comes() -> None:
     zone = "Europe/Berlin"
     last = slot_on(date(2026, 6, 1), time(8, 0), zone)
-    schedule = DigestSchedule(zone, time(8, 0), last_digest_at=last)
+    schedule = DigestSchedule(zone, (time(8, 0),), last_digest_at=last)
     back_up = utc(2026, 6, 4, 9, 30)  # 3.5 h after today's 08:00
 
     assert due_slot(schedule, back_up, timedelta(hours=1)) is None
@@ -167,7 +167,7 @@ def test_a_slot_older_than_catch_up_is_dropped_and_tomorrow_still_comes() -> Non
 
 def test_next_slot_shows_the_coming_digest_and_skips_one_already_sent() -> None:
     zone = "Europe/Berlin"
-    schedule = DigestSchedule(zone, time(2, 30))
+    schedule = DigestSchedule(zone, (time(2, 30),))
     night = utc(2026, 3, 28, 23, 0)  # midnight in Berlin, spring-forward night
 
     assert next_slot(schedule, night) == utc(2026, 3, 29, 1, 0)  # 03:00 CEST
@@ -212,7 +212,7 @@ def test_ticking_every_minute_for_ten_days_sends_once_per_allowed_local_day(
 ) -> None:
     days = [first_day + timedelta(days=d) for d in range(10)]
     start, end = local_midnight(days[0], zone), local_midnight(first_day + timedelta(10), zone)
-    schedule = DigestSchedule(zone, at, frequency, weekly_day, last_digest_at=start - MINUTE)
+    schedule = DigestSchedule(zone, (at,), frequency, weekly_day, last_digest_at=start - MINUTE)
 
     deliveries = simulate(schedule, start, end, remember=remember)
 
@@ -231,20 +231,82 @@ def test_period_key_is_the_local_date() -> None:
 
 def test_from_columns_reads_the_chat_row() -> None:
     schedule = DigestSchedule.from_columns("Asia/Baghdad", "07:45", "weekly", 4, None)
-    assert schedule == DigestSchedule("Asia/Baghdad", time(7, 45), Frequency.WEEKLY, 4)
+    assert schedule == DigestSchedule("Asia/Baghdad", (time(7, 45),), Frequency.WEEKLY, 4)
 
 
 def test_schedule_refuses_unknown_zone_and_naive_last() -> None:
     with pytest.raises(InvalidInput):
-        DigestSchedule("Mars/Olympus_Mons", time(8))
+        DigestSchedule("Mars/Olympus_Mons", (time(8),))
     with pytest.raises(ValueError, match="aware"):
-        DigestSchedule("UTC", time(8), last_digest_at=datetime(2026, 1, 1))
+        DigestSchedule("UTC", (time(8),), last_digest_at=datetime(2026, 1, 1))
 
 
 def test_a_fixed_offset_zone_schedules_at_that_offset_all_year() -> None:
     # "GMT+3" is stored as Etc/GMT-3 (digests.zones): 08:00 there is 05:00 UTC in any season.
-    schedule = DigestSchedule("Etc/GMT-3", time(8))
+    schedule = DigestSchedule("Etc/GMT-3", (time(8),))
     for month in (1, 7):
         assert next_slot(schedule, utc(2026, month, 10, 4)) == utc(2026, month, 10, 5)
     # Catch-up after downtime works as for any zone: one digest, the latest slot.
     assert due_slot(schedule, utc(2026, 1, 10, 9), CATCH_UP) == utc(2026, 1, 10, 5)
+
+
+def test_two_times_a_day_give_two_slots_each_day_in_order() -> None:
+    zone = "Asia/Baghdad"
+    schedule = DigestSchedule(zone, (time(8), time(18, 30)), last_digest_at=utc(2026, 11, 23, 15))
+    deliveries = simulate(schedule, utc(2026, 11, 23, 15), utc(2026, 11, 25, 16))
+    assert [slot for _, slot in deliveries] == [
+        utc(2026, 11, 23, 15, 30),
+        utc(2026, 11, 24, 5),
+        utc(2026, 11, 24, 15, 30),
+        utc(2026, 11, 25, 5),
+        utc(2026, 11, 25, 15, 30),
+    ]
+    assert [period_key(s, zone, schedule.digest_times) for _, s in deliveries[:3]] == [
+        "2026-11-23#2",
+        "2026-11-24",
+        "2026-11-24#2",
+    ]
+
+
+def test_several_times_across_the_berlin_changes_each_come_once_a_day() -> None:
+    zone = "Europe/Berlin"
+    times = (time(2, 15), time(2, 45), time(8), time(20))
+    start = utc(2026, 3, 27)
+    schedule = DigestSchedule(zone, times, last_digest_at=start - MINUTE)
+    spring = simulate(schedule, start, utc(2026, 3, 31))
+    by_day: dict[date, list[datetime]] = {}
+    for _, slot in spring:
+        by_day.setdefault(slot.astimezone(ZoneInfo(zone)).date(), []).append(slot)
+    # 02:15 and 02:45 do not exist on the 29th: both go at 03:00 CEST, as one digest.
+    assert by_day[date(2026, 3, 29)] == [
+        utc(2026, 3, 29, 1, 0),
+        utc(2026, 3, 29, 6, 0),
+        utc(2026, 3, 29, 18, 0),
+    ]
+    assert [len(by_day[day]) for day in sorted(by_day)] == [4, 4, 3, 4]
+    autumn = simulate(
+        replace(schedule, last_digest_at=utc(2026, 10, 24)), utc(2026, 10, 24), utc(2026, 10, 26)
+    )
+    # 02:15 and 02:45 happen twice on the 25th: each is sent once, at its first occurrence.
+    assert [s for _, s in autumn if s.date() == date(2026, 10, 25)][:2] == [
+        utc(2026, 10, 25, 0, 15),
+        utc(2026, 10, 25, 0, 45),
+    ]
+    assert len(autumn) == 8
+
+
+def test_after_downtime_several_missed_times_give_one_digest_at_the_latest() -> None:
+    zone = "Asia/Baghdad"
+    last = utc(2026, 11, 24, 5)  # 08:00 sent; 12:00 and 18:00 missed while down
+    schedule = DigestSchedule(zone, (time(8), time(12), time(18)), last_digest_at=last)
+    assert due_slot(schedule, utc(2026, 11, 24, 15, 40), CATCH_UP) == utc(2026, 11, 24, 15)
+    # Beyond catch-up the missed one is dropped; the next comes as usual.
+    assert due_slot(schedule, utc(2026, 11, 25, 1), CATCH_UP) is None
+    assert next_slot(schedule, utc(2026, 11, 25, 1)) == utc(2026, 11, 25, 5)
+
+
+def test_schedule_refuses_unsorted_or_empty_times() -> None:
+    with pytest.raises(ValueError, match="sorted"):
+        DigestSchedule("UTC", (time(18), time(8)))
+    with pytest.raises(ValueError, match="sorted"):
+        DigestSchedule("UTC", ())

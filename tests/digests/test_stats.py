@@ -22,7 +22,7 @@ def _chat(chat_id: int, *, active: bool = True) -> Chat:
         kind="private",
         title="",
         timezone="UTC",
-        digest_time="08:00",
+        digest_times="08:00",
         active=active,
         created_at=NOW - timedelta(days=60),
         updated_at=NOW,

@@ -139,7 +139,7 @@ async def test_new_chat_gets_default_zone_and_time(db: Database) -> None:
     async with db.transaction() as session:
         chat = await session.get(Chat, ALICE.id)
         assert chat is not None
-        assert (chat.timezone, chat.digest_time, chat.active) == ("Asia/Baghdad", "07:30", True)
+        assert (chat.timezone, chat.digest_times, chat.active) == ("Asia/Baghdad", "07:30", True)
 
 
 async def test_chat_ids_beyond_32_bits_are_kept(db: Database) -> None:
