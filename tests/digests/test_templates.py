@@ -52,6 +52,8 @@ PROGRESS = {
 }
 SETTINGS_VIEW = {
     "time": "08:00",
+    "times": 1,
+    "max_times": 4,
     "timezone": "Asia/Baghdad",
     "zone_label": "Asia/Baghdad (UTC+03:00)",
     "zone_name": "Asia/Baghdad",
@@ -210,7 +212,8 @@ CASES: dict[str, list[dict[str, Any]]] = {
             ("", "items", "daily", True),
         )
     ]
-    + [{"note": "", "view": "main", "v": _with(SETTINGS_VIEW, next_digest=None)}],
+    + [{"note": "", "view": "main", "v": _with(SETTINGS_VIEW, next_digest=None)}]
+    + [{"note": "", "view": "add_time", "v": _with(SETTINGS_VIEW, time="08:00, 18:00", times=2)}],
     "settings_cancelled": [{"pending": p} for p in (True, False)],
     "settings_invalid": [{"message": "(message)"}],
     "settings_prompt": [
@@ -231,6 +234,9 @@ CASES: dict[str, list[dict[str, Any]]] = {
             ("notify_empty", "daily", True),
             ("notify_empty", "daily", False),
         )
+    ]
+    + [
+        {"what": "time", "v": _with(SETTINGS_VIEW, time="08:00, 18:00", times=2)},
     ],
     "settings_unclear": [
         {"problem": p, "typed": "Atlantis", "suggestions": s}
