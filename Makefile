@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 BIN := $(VENV)/bin
 .DEFAULT_GOAL := help
 
-.PHONY: help install run test lint format bench fetch clean
+.PHONY: help install console run test lint format bench fetch clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -20,6 +20,9 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	touch $@
 
 install: $(VENV)/.installed  ## create .venv from the lock file
+
+console: install  ## chat with the bot in this terminal: example news, no Telegram, no token
+	$(BIN)/newsbot console
 
 run: install  ## migrate the database (SQLite by default) and start the bot
 	$(BIN)/newsbot db upgrade

@@ -10,6 +10,7 @@ from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
+from telegram.request import BaseRequest
 
 from bot import fairness, handlers
 from bot.request import AiohttpRequest
@@ -46,12 +47,17 @@ class NewsApplication(App):
 
 
 def build_application(
-    services: Services, *, on_start: Hook | None = None, on_stop: Hook | None = None
+    services: Services,
+    *,
+    on_start: Hook | None = None,
+    on_stop: Hook | None = None,
+    transport: Callable[[], BaseRequest] | None = None,
 ) -> App:
     """Build the bot against ``BOT_API_URL`` with every handler registered.
 
     ``on_start`` runs once the bot is initialised (background jobs start there); ``on_stop``
-    runs when it stops, before its HTTP client is closed.
+    runs when it stops, before its HTTP client is closed. ``transport`` makes the Bot API
+    clients (default: aiohttp to ``BOT_API_URL``); ``newsbot console`` answers in process.
     """
     settings = services.settings
 
@@ -73,8 +79,8 @@ def build_application(
         .token(settings.token)
         .base_url(f"{settings.bot_api_url}/bot")
         .base_file_url(f"{settings.bot_api_url}/file/bot")
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connections=1))
+        .request(transport() if transport else AiohttpRequest())
+        .get_updates_request(transport() if transport else AiohttpRequest(connections=1))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -83,6 +84,41 @@ def run() -> None:
     settings = _settings()
     try:
         run_bot(settings)
+    except ConfigError as exc:
+        click.echo(f"newsbot: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.option(
+    "--feeds",
+    "feeds",
+    multiple=True,
+    metavar="URL...",
+    help="Feeds to add and fetch instead of the examples that ship with newsbot.",
+)
+@click.argument("more_feeds", nargs=-1, metavar="")
+@click.option(
+    "--db",
+    "database",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file to keep between sessions (default: a new one in a temporary folder).",
+)
+@click.option(
+    "--lang", default="en", type=click.Choice(["en", "ar"]), help="The app language you type in."
+)
+def console(
+    feeds: tuple[str, ...], more_feeds: tuple[str, ...], database: Path | None, lang: str
+) -> None:
+    """Chat with the bot in this terminal: no Telegram, no token, no server."""
+    from rich.console import Console
+
+    from bot.console.session import Options, run
+
+    if more_feeds and not feeds:
+        raise click.UsageError("feed URLs go after --feeds")
+    try:
+        run(Options(feeds=[*feeds, *more_feeds], database=database, language=lang), Console())
     except ConfigError as exc:
         click.echo(f"newsbot: {exc}", err=True)
         sys.exit(2)

@@ -1,0 +1,132 @@
+"""`newsbot console` driven through a pseudo-terminal, as a person types to it.
+
+Each test starts the real command (the example feeds it ships, its own SQLite file, the bot
+against its in-process Bot API) and reads what the terminal shows, with colours and link
+escapes removed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+NEWSBOT = Path(sys.executable).with_name("newsbot")
+# Loading the examples imports page extraction and fetches two feeds and nine pages; on a
+# loaded two-core machine that can take a while. Later answers come much sooner.
+START = 180
+ANSWER = 90
+ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\]8;[^\x1b\x07]*(?:\x1b\\|\x07)")
+
+
+class Terminal:
+    """The console in a pty: type a line, then read what it drew up to the next prompt."""
+
+    def __init__(self, child: pexpect.spawn) -> None:  # type: ignore[type-arg]
+        self.child = child
+
+    def wait_prompt(self, prompt: str = "user> ", timeout: float = ANSWER) -> str:
+        self.child.expect_exact(prompt, timeout=timeout)
+        return ESCAPES.sub("", self.child.before or "")
+
+    def say(self, line: str, prompt: str = "user> ") -> str:
+        """Type ``line``; what appeared until the prompt came back."""
+        self.child.sendline(line)
+        return self.wait_prompt(prompt)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    env = {
+        **os.environ,
+        "COLUMNS": "120",
+        "LINES": "50",
+        "TERM": "xterm-256color",
+        "HOME": str(tmp_path),
+        "TMPDIR": str(tmp_path),
+    }
+    for name in ("DATABASE_URL", "BOT_TOKEN", "BOT_API_URL", "ADMIN_IDS", "WEBHOOK_URL"):
+        env.pop(name, None)
+    child = pexpect.spawn(
+        str(NEWSBOT),
+        ["console"],
+        cwd=str(tmp_path),
+        env=env,
+        encoding="utf-8",
+        dimensions=(50, 120),
+        timeout=ANSWER,
+    )
+    terminal = Terminal(child)
+    try:
+        yield terminal
+    finally:
+        if child.isalive():
+            child.sendline("/quit")
+            child.expect(pexpect.EOF, timeout=30)
+        child.close()
+
+
+def test_a_person_follows_a_topic_reads_the_news_and_an_article(terminal: Terminal) -> None:
+    loaded = terminal.wait_prompt(timeout=START)
+    assert "articles from 2 feeds" in loaded
+
+    welcome = terminal.say("/start")
+    assert "Hello, Sam!" in welcome
+    assert re.search(r"\b1 +Climate +2 +Middle East\b", welcome)
+
+    pressed = terminal.say("2")
+    assert "Following Middle East" in pressed  # the button's answer
+    assert "✅ Middle East" in pressed and "edited" in pressed  # the picker, edited
+
+    latest = terminal.say("/latest")
+    assert "Latest headlines" in latest
+    assert "1. Euphrates water deal: Syria and Iraq agree on summer releases" in latest
+    assert "سوريا والعراق تتفقان على حصص مياه الفرات في الصيف" in latest
+    assert "Example World Desk · 25 min ago" in latest
+    assert re.search(r"\b1 +Read 1 +2 +Read 2\b", latest)
+
+    article = terminal.say("1")
+    assert "Euphrates water deal: Syria and Iraq agree on summer releases" in article
+    assert "Example World Desk · " in article
+    # The full text extracted from the article's page, paragraph by paragraph, and the link.
+    assert "Hydrologists have warned for years" in article
+    assert "the rules of the joint committee." in " ".join(article.replace("│", " ").split())
+    assert "Read it at Example World Desk" in article
+
+    again = terminal.say("1")
+    assert "I have just sent this article: it is above." in again
+    assert "Hydrologists" not in again
+
+
+def test_settings_buttons_and_who_is_typing(terminal: Terminal) -> None:
+    terminal.wait_prompt(timeout=START)
+    settings = terminal.say("/settings")
+    assert "Digest settings" in settings and "Time: 08:00" in settings
+    assert re.search(r"\b3 +📅 Daily\b", settings)
+
+    frequency = terminal.say("3")  # 📅 Daily: the same message now asks how often
+    assert "#2 · edited" in frequency
+    assert "How often should the digest come?" in frequency
+    assert re.search(r"\b1 +✓ Daily +2 +Weekdays\b", frequency)
+    weekdays = terminal.say("2")
+    assert "Frequency: weekdays" in weekdays
+
+    refused = terminal.say("/stats")
+    assert "Not allowed." in refused and "Stats (" not in refused  # a user is not an admin
+
+    assert "now typing as admin" in terminal.say("/as admin", prompt="admin> ")
+    stats = terminal.say("/stats", prompt="admin> ")
+    assert "Stats (" in stats and "Articles in 24 h: 10" in stats
+    saved = re.search(r"photo saved to (\S+\.png)", stats)
+    assert saved is not None
+    assert Path(saved.group(1)).read_bytes().startswith(b"\x89PNG")
+
+    group = terminal.say("/as group", prompt="group> ")
+    assert "now typing as group in Console group" in group
+    hello = terminal.say("/start", prompt="group> ")
+    assert "Hello, Console group!" in hello
