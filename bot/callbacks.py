@@ -34,6 +34,7 @@ MUTE_SOURCE = "ms"
 READ = "rd"
 SEARCH_PAGE = "sq"
 SEARCH_KEPT_PAGE = "sk"
+USER_FEEDS = "uf"
 
 OWNERS: dict[str, str] = {
     TOPIC_TOGGLE: "bot.keyboards",
@@ -54,6 +55,7 @@ OWNERS: dict[str, str] = {
     READ: "bot.read_buttons",
     SEARCH_PAGE: "bot.handlers.search",
     SEARCH_KEPT_PAGE: "bot.handlers.search",
+    USER_FEEDS: "bot.handlers.user_feeds",
 }
 """Each prefix and the module whose codec writes and reads the data under it."""
 

@@ -257,7 +257,13 @@ def sources_list() -> None:
             return
         for s in found:
             state = "paused" if s.paused else f"every {format_interval(s.fetch_interval)}"
-            click.echo(f"{s.id:>4}  {s.name}  <{s.url}>  ({state})")
+            chats = f"{s.owners} chat{'' if s.owners == 1 else 's'}"
+            owned = (
+                f"  [user feed, {chats}]"
+                if s.origin == "user"
+                else (f"  [also a feed of {chats}]" if s.owners else "")
+            )
+            click.echo(f"{s.id:>4}  {s.name}  <{s.url}>  ({state}){owned}")
             click.echo(
                 f"      last fetch: {_when(s.last_fetch_at)}   articles: {s.article_count}"
                 + (f"   last error: {s.last_error}" if s.last_error else "")
@@ -280,6 +286,46 @@ def sources_remove(id_or_url: str) -> None:
     async def work(settings: Settings, db: Database) -> None:
         info = await remove_source(db, id_or_url)
         click.echo(f"removed source {info.id}: {info.name}")
+
+    _run(work)
+
+
+@sources.command("block")
+@click.argument("host")
+def sources_block(host: str) -> None:
+    """Refuse chats' feeds from HOST and its subdomains; pause theirs there."""
+    from digests import user_feeds
+    from digests.timeutil import utcnow
+
+    async def work(settings: Settings, db: Database) -> None:
+        done = await user_feeds.block_host(db, host, by=None, now=utcnow())
+        already = "" if done.changed else " (it was blocked already)"
+        click.echo(f"blocked {done.host}{already}; {done.feeds} chat feeds there paused")
+
+    _run(work)
+
+
+@sources.command("unblock")
+@click.argument("host")
+def sources_unblock(host: str) -> None:
+    """Allow chats' feeds from HOST again; resume theirs there."""
+    from digests import user_feeds
+
+    async def work(settings: Settings, db: Database) -> None:
+        done = await user_feeds.unblock_host(db, host)
+        click.echo(f"unblocked {done.host}; {done.feeds} chat feeds there resumed")
+
+    _run(work)
+
+
+@sources.command("blocked")
+def sources_blocked() -> None:
+    """List the hosts chats may not add feeds from."""
+    from digests import user_feeds
+
+    async def work(settings: Settings, db: Database) -> None:
+        hosts = await user_feeds.blocked_hosts(db)
+        click.echo("\n".join(hosts) if hosts else "no blocked hosts")
 
     _run(work)
 

@@ -5,6 +5,7 @@ NewsbotError
 ├── SourceError            a source could not be added or read
 │   ├── SourceRefused      its address is private/loopback, or its URL is not http(s)
 │   ├── FetchError         the HTTP fetch failed (network, status, size, timeout)
+│   │   └── TooLarge       the body is over FETCH_MAX_BYTES
 │   └── FeedParseError     the body is not a feed we can read
 ├── NotFound               a named topic, source or chat does not exist
 ├── InvalidInput           a user-supplied value (keyword list, time, name) is malformed
@@ -44,6 +45,10 @@ class SourceRefused(SourceError):
 
 class FetchError(SourceError):
     """Raised when fetching a URL fails: network error, bad status, too large, too slow."""
+
+
+class TooLarge(FetchError):
+    """Raised when a fetched body (after decompression) is larger than ``FETCH_MAX_BYTES``."""
 
 
 class FeedParseError(SourceError):

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
-from digests.matching import MatchableText, TopicMatcher
+from digests.matching import FEED_STRENGTH, MatchableText, TopicMatch, TopicMatcher
 from digests.settings import Settings
 from digests.sources.fetch import Fetcher
 from digests.sources.language import article_sample, detect_all
@@ -34,6 +34,7 @@ from digests.store import article_language
 from digests.store import matches as match_store
 from digests.store import stories as story_store
 from digests.store import topics as topic_store
+from digests.store import user_feeds as user_feed_store
 from digests.stories import (
     DEFAULT_WINDOW,
     Copy,
@@ -127,6 +128,7 @@ class Ingest:
             new = await detect_languages(session, new)
             await assign_stories(session, new, now, window=self.story_window)
             await self.topics.store_matches(session, new)
+            await store_feed_matches(session, new)
 
         return run
 
@@ -176,6 +178,22 @@ class TopicMatcherCache:
         )
 
 
+async def store_feed_matches(session: AsyncSession, new: Sequence[NewArticle]) -> int:
+    """Match each new article with the feed topics of its source (one per chat that added
+    the source with /addfeed): those chats get every item of their feeds. Returns how many."""
+    topics = await user_feed_store.feed_topics(session, {a.source_id for a in new})
+    if not topics:
+        return 0
+    return await match_store.insert_matches(
+        session,
+        (
+            (article.id, article.sort_at, TopicMatch(topic_id, FEED_STRENGTH, ()))
+            for article in new
+            for topic_id in topics.get(article.source_id, ())
+        ),
+    )
+
+
 async def detect_languages(session: AsyncSession, new: Sequence[NewArticle]) -> list[NewArticle]:
     """Detect and record the language of the new articles that have none yet; returns them
     with it. Detection runs in a worker thread (a few ms an article) so the loop keeps serving
@@ -212,6 +230,9 @@ async def assign_stories(
     """
     if not new:
         return
+    # A chat-added feed's article joins a curated story without counting in it, and starts a
+    # story of its own otherwise; no other article joins that one (story_store.copies_by_keys).
+    restricted = await user_feed_store.user_only_ids(session, {a.source_id for a in new})
     sketched = [_sketch(article) for article in sorted(new, key=lambda a: a.id)]
     index = StoryIndex()
     wanted = {key for item in sketched for key in item.keys}
@@ -225,8 +246,11 @@ async def assign_stories(
         article, copy = item.article, item.copy
         match = index.match(copy.sketch, copy.title, article.source_id, article.first_seen_at)
         story_id = None
-        if match is not None and await story_store.add_to_story(
-            session, match.story_id, article, now
+        private = article.source_id in restricted
+        if match is not None and (
+            await story_store.story_exists(session, match.story_id)
+            if private
+            else await story_store.add_to_story(session, match.story_id, article, now)
         ):
             story_id = match.story_id
             joined += 1
@@ -237,7 +261,8 @@ async def assign_stories(
         keys[article.id] = item.keys
         if copy.sketch is not None:
             signatures[article.id] = encode_signature(copy.sketch)
-        index.add(replace(copy, story_id=story_id))
+        if not private:
+            index.add(replace(copy, story_id=story_id))
     await story_store.set_stories(session, assignments)
     await story_store.save_signatures(session, signatures, now)
     await story_store.save_keys(session, keys, now)

@@ -38,6 +38,9 @@ MAX_KEYWORD_CHARS = 80
 
 # Where a keyword was found weighs how strongly an article is about the topic.
 _FIELD_WEIGHTS = (("title", 3.0), ("summary", 2.0), ("text", 1.0))
+# How strongly an item of a chat's own feed matches that chat's feed topic: as one keyword
+# in a title does, so feed items rank beside topic matches (digests.user_feeds).
+FEED_STRENGTH = 3.0
 
 
 def normalize(text: str) -> str:

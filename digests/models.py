@@ -163,6 +163,9 @@ class Source(Base):
     url: Mapped[str] = mapped_column(String(2048), unique=True)
     name: Mapped[str] = mapped_column(String(256))
     kind: Mapped[str] = mapped_column(String(16), default="feed")
+    # "admin" (curated: its articles reach every chat) or "user" (added by chats with /addfeed:
+    # its articles reach only the chats in ``source_owners``).
+    origin: Mapped[str] = mapped_column(String(8), default="admin", server_default="admin")
     fetch_interval: Mapped[int] = mapped_column(Integer)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     etag: Mapped[str | None] = mapped_column(String(512), nullable=True)
@@ -174,6 +177,37 @@ class Source(Base):
     # When the source is next due; NULL means now. A worker that claims it moves this forward
     # first, so several workers never fetch the same source in one interval.
     next_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SourceOwner(Base):
+    """A chat that added a source with /addfeed, and the feed topic that brings it its items.
+
+    The feed topic is a topic owned by the chat that every article of the source matches;
+    deleting it (``/myfeeds``, ``/stop``) deletes this row too.
+    """
+
+    __tablename__ = "source_owners"
+
+    source_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("topics.id", ondelete="CASCADE"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BlockedHost(Base):
+    """A host (and its subdomains) chats may not add feeds from; its user feeds are paused."""
+
+    __tablename__ = "blocked_hosts"
+
+    host: Mapped[str] = mapped_column(String(253), primary_key=True)
+    blocked_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

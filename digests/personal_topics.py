@@ -137,7 +137,7 @@ async def preview_follow(
     async with db.transaction() as session:
         owned = await personal_store.owned_topics(session, chat_id)
         _check_can_add(owned, request)
-        recent = await personal_store.latest_stored(session, limit)
+        recent = await personal_store.latest_stored(session, limit, chat_id=chat_id)
     probe = TopicInfo(id=0, name=request.name, keywords=request.keywords, exclude=request.exclude)
     matcher = TopicMatcher([probe])
     found: list[PreviewItem] = []

@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     # Commands a chat (and a member of a group) may send: a burst, then so many a minute.
     chat_command_rate: float = Field(default=20.0, gt=0, le=600)
     chat_command_burst: int = Field(default=5, ge=1, le=100)
+    # Chats' own feeds (/addfeed): how many one chat may add (0 turns /addfeed off), how many
+    # chat-added sources there may be in all, and how often at most one is fetched (seconds).
+    user_feeds_per_chat: int = Field(default=10, ge=0, le=100)
+    user_feeds_max: int = Field(default=1000, ge=0)
+    user_feed_min_interval: int = Field(default=1800, ge=60)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

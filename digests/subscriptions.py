@@ -14,6 +14,7 @@ from digests.settings import Settings
 from digests.store import chats as chat_store
 from digests.store import personal_topics as personal_store
 from digests.store import topics as topic_store
+from digests.store import user_feeds as user_feed_store
 from digests.types import ChatRef, TopicChoice
 
 
@@ -78,14 +79,17 @@ async def toggle_topic(
 
 
 async def unsubscribe_everything(db: Database, chat_id: int) -> int:
-    """Unfollow every topic and delete the chat's keyword topics; returns how many it followed.
+    """Unfollow every topic and delete the chat's keyword topics and feeds; returns how many
+    it followed.
 
     A keyword topic nobody follows would still be matched and listed in /following while
-    delivering nothing, so /stop removes it rather than leaving it half alive.
+    delivering nothing, so /stop removes it rather than leaving it half alive; a feed no
+    chat has any more is deleted and no longer fetched.
     """
     async with db.transaction() as session:
         count = await topic_store.unsubscribe_all(session, chat_id)
         await personal_store.delete_owned(session, chat_id)
+        await user_feed_store.delete_orphans(session)
     return count
 
 

@@ -148,6 +148,20 @@ class SourceInfo:
     last_error: str | None
     consecutive_failures: int
     article_count: int = 0
+    origin: str = "admin"  # "user": added by chats with /addfeed, shown only to them
+    owners: int = 0  # chats that added it with /addfeed
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedFeed:
+    """One of a chat's own feeds (/addfeed), as /myfeeds lists it."""
+
+    source_id: int
+    name: str
+    url: str
+    paused: bool
+    last_error: str | None
+    topic_id: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from bot.handlers import (
     stats,
     stop,
     topics,
+    user_feeds,
 )
 from bot.handlers.errors import on_error
 from bot.types import App, Handler
@@ -48,6 +49,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("follow", N_("Follow your own keywords")),
     ("following", N_("Your keyword topics")),
     ("unfollow", N_("Stop following keywords")),
+    ("addfeed", N_("Add a feed of your own")),
+    ("myfeeds", N_("Your own feeds")),
     ("settings", N_("Digest time, zone and frequency")),
     ("language", N_("The language I speak here")),
     ("languages", N_("The languages your news is in")),
@@ -65,6 +68,8 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("edittopic", N_("Admin: change a topic")),
     ("deltopic", N_("Admin: delete a topic")),
     ("export", N_("Admin: sources as OPML")),
+    ("blockhost", N_("Admin: block a host for chats' feeds")),
+    ("unblockhost", N_("Admin: allow a blocked host again")),
     ("stats", N_("Admin: how the service is doing")),
 ]
 
@@ -115,6 +120,7 @@ def handlers() -> list[Handler]:
             settings.on_settings_button, pattern=callbacks.pattern(callbacks.SETTINGS)
         ),
         CallbackQueryHandler(follow.on_follow_button, pattern=follow.CALLBACK_PATTERN),
+        *user_feeds.handlers(_CHATS),
         *admin_sources.handlers(_CHATS),
         *admin_topics.handlers(_CHATS),
         *opml.handlers(_CHATS),

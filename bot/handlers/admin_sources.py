@@ -92,6 +92,8 @@ def _view(chat: ChatContext, health: SourceHealth, now: datetime) -> dict[str, A
         "articles_24h": health.articles_24h,
         "failures": s.consecutive_failures,
         "last_error": shorten(s.last_error or "", _ERROR_SHOWN),
+        "user": s.origin == "user",
+        "owners": s.owners,
     }
 
 

@@ -16,7 +16,7 @@ from types import TracebackType
 import aiohttp
 from yarl import URL
 
-from digests.errors import FetchError, SourceRefused
+from digests.errors import FetchError, SourceRefused, TooLarge
 from digests.sources.guard import check_url, split_http_url
 from digests.sources.resolver import (
     GuardedResolver,
@@ -220,7 +220,7 @@ class Fetcher:
                 reason = response.reason or ""
                 raise FetchError(f"HTTP {response.status} {reason}".strip())
             if (response.content_length or 0) > self.max_bytes:
-                raise FetchError(f"larger than {human_size(self.max_bytes)}")
+                raise TooLarge(f"larger than {human_size(self.max_bytes)}")
             body = await self._read_capped(response)
             return (
                 FetchResult(
@@ -242,6 +242,6 @@ class Fetcher:
         async for chunk in response.content.iter_chunked(_CHUNK):
             size += len(chunk)
             if size > self.max_bytes:
-                raise FetchError(f"larger than {human_size(self.max_bytes)}")
+                raise TooLarge(f"larger than {human_size(self.max_bytes)}")
             parts.append(chunk)
         return b"".join(parts)

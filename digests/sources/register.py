@@ -27,11 +27,12 @@ from digests.types import FeedEntry, ParsedFeed, SourceInfo
 
 
 async def _read_source(
-    fetcher: Fetcher, url: str, *, allow_private: bool
+    fetcher: Fetcher, url: str, *, allow_private: bool, pages: bool = True
 ) -> tuple[str, str, ParsedFeed]:
     """The source's kind, URL and contents; a web page announcing a feed is followed once.
 
-    A page that announces no feed is a page source if it is an article or a section page.
+    A page that announces no feed is a page source if it is an article or a section page,
+    with ``pages``; without, it is a FeedParseError (reading a page costs an extraction).
     """
     fetched: FetchResult = await fetcher.fetch(url, allow_private=allow_private)
     try:
@@ -41,6 +42,8 @@ async def _read_source(
         if not looks_like_html(fetched.body):
             raise
         found = discover_feed_url(fetched.body, fetched.url)
+        if found is None and not pages:
+            raise FeedParseError("this page is not a feed and announces none") from None
         if found is None:
             page = await read_fetched(fetched)
             if page.article is None and not page.is_section:
@@ -56,6 +59,15 @@ async def _read_source(
         fetched.url,
         await parse_feed_off_loop(fetched.body, fetched.url, fetched.charset),
     )
+
+
+async def read_feed(fetcher: Fetcher, url: str, *, allow_private: bool) -> tuple[str, ParsedFeed]:
+    """The URL and contents of the feed at ``url``, or of the one its page announces with
+    ``<link rel="alternate">``. Pages that are not feeds are refused (FeedParseError); so
+    are private addresses (SourceRefused) unless ``allow_private``."""
+    await check_url(url, allow_private=allow_private)
+    _, feed_url, feed = await _read_source(fetcher, url, allow_private=allow_private, pages=False)
+    return feed_url, feed
 
 
 def _as_feed(page: PageContent) -> ParsedFeed:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
 from digests.errors import NotFound, SourceError
+from digests.sources.canon import canonical_url
 from digests.sources.fetch import Fetcher, FetchResult
 from digests.sources.pages import (
     MAX_PAGE_FETCHES,
@@ -29,7 +30,7 @@ from digests.sources.pages import (
     read_page_source,
 )
 from digests.sources.reading import read_feed_off_loop
-from digests.store import article_text, articles, sources
+from digests.store import article_text, articles, matches, sources
 from digests.types import FetchReport, FetchSummary, NewArticle
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,8 @@ async def _store(
             )
             if new and after_store is not None:
                 await after_store(session, new)
+            known = {canonical_url(e.url) for e in batch if e.url} - {a.url for a in new}
+            await matches.link_feed_items(session, source_id, sorted(known))
         new_ids.extend(a.id for a in new)
     return new_ids
 

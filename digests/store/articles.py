@@ -14,9 +14,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digests.models import Article
+from digests.models import Article, Source
 from digests.sources.canon import canonical_url
 from digests.store import search
+from digests.store import user_feeds
 from digests.timeutil import as_utc
 from digests.types import FeedEntry, NewArticle
 
@@ -40,7 +41,9 @@ async def insert_new_articles(
     ``leads`` and ``languages`` (by the entry's URL, as given) are stored with them.
 
     An entry is old if this source stored its guid already, or if any source stored its
-    canonical URL. Entries without a link are skipped: an article is known by its URL.
+    canonical URL; except that a curated source takes over, as new, an article only a chat's
+    own feed had stored (``user_feeds.adopt``), so no chat's feed hides a curated article.
+    Entries without a link are skipped: an article is known by its URL.
     ``sort_at`` is the published time, but never later than ``now``. Any number of entries
     is fine: they are looked up and inserted ``_CHUNK`` at a time.
     """
@@ -88,12 +91,24 @@ async def _insert_fresh(
             )
         )
     )
-    known_urls = set(
-        await session.scalars(select(Article.url).where(Article.url.in_([r["url"] for r in rows])))
+    known = await session.execute(
+        select(Article.url, Article.id, Source.origin)
+        .join(Source, Source.id == Article.source_id)
+        .where(Article.url.in_([r["url"] for r in rows]))
     )
+    known_urls: dict[str, int] = {}
+    private: set[str] = set()
+    for url, article_id, origin in known.all():
+        known_urls[url] = article_id
+        if origin == user_feeds.USER:
+            private.add(url)
     fresh = [r for r in rows if r["guid"] not in known_guids and r["url"] not in known_urls]
+    adopted: list[NewArticle] = []
+    if private and await user_feeds.is_curated(session, source_id):
+        taken = [r for r in rows if r["url"] in private and r["guid"] not in known_guids]
+        adopted = await user_feeds.adopt(session, source_id, taken, known_urls)
     if not fresh:
-        return []
+        return adopted
     # ON CONFLICT DO NOTHING covers a concurrent writer that stored the same URL meanwhile.
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(Article).on_conflict_do_nothing().returning(Article.id, Article.url)
@@ -111,18 +126,7 @@ async def _insert_fresh(
         fresh=True,
     )
     return [
-        NewArticle(
-            id=ids_by_url[r["url"]],
-            source_id=source_id,
-            url=r["url"],
-            title=r["title"],
-            summary=r["summary"],
-            text=r["text"],
-            published_at=r["published_at"],
-            first_seen_at=r["first_seen_at"],
-            sort_at=r["sort_at"],
-            language=r["language"],
-        )
+        user_feeds.new_article(ids_by_url[r["url"]], source_id, r)
         for r in fresh
         if r["url"] in ids_by_url
-    ]
+    ] + adopted

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digests.models import Chat, DigestEdition, OutboxMessage, Subscription, Topic
+from digests.models import Chat, DigestEdition, OutboxMessage, SourceOwner, Subscription, Topic
 from digests.types import ChatKind
 
 _MOVED_COLUMNS = (
@@ -34,8 +34,9 @@ _MOVED_COLUMNS = (
 async def move_chat(session: AsyncSession, old_id: int, new_id: int, now: datetime) -> None:
     """Give the chat ``old_id`` the id ``new_id``, keeping its settings, topics and queue.
 
-    Subscriptions and personal topics reference ``chats.id``, so a new row is made first (a
-    copy of the old one, as a supergroup), they are repointed, and the old row is deleted.
+    Subscriptions, personal topics and the chat's own feeds reference ``chats.id``, so a new
+    row is made first (a copy of the old one, as a supergroup), they are repointed, and the
+    old row is deleted.
     Unsent outbox rows and digest history follow, so nothing is lost or sent twice. Safe to
     call again, and when the old chat was never stored (only the queue then moves).
     """
@@ -60,6 +61,13 @@ async def move_chat(session: AsyncSession, old_id: int, new_id: int, now: dateti
             update(Topic)
             .where(Topic.owner_chat_id == old_id, Topic.name_key.not_in(owned))
             .values(owner_chat_id=new_id)
+            .execution_options(synchronize_session=False)
+        )
+        feeds = select(SourceOwner.source_id).where(SourceOwner.chat_id == new_id)
+        await session.execute(
+            update(SourceOwner)
+            .where(SourceOwner.chat_id == old_id, SourceOwner.source_id.not_in(feeds))
+            .values(chat_id=new_id)
             .execution_options(synchronize_session=False)
         )
         await session.delete(old)

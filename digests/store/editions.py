@@ -29,6 +29,7 @@ from digests.models import (
 from digests.store.bulk import BulkTable
 from digests.store.reading import readable_column
 from digests.store.stories import story_first_seen
+from digests.store.user_feeds import public_source
 
 _IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and asyncpg's parameter limits
 
@@ -186,7 +187,8 @@ async def matched_keywords(
 async def candidates(session: AsyncSession, after: datetime, upto: datetime) -> list[Candidate]:
     """Every topic match of the articles first seen after ``after`` and at or before ``upto``.
 
-    ``sources`` is how many stored articles share the article's story (1 when it has none).
+    ``sources`` is how many stored articles of curated sources share the article's story (1
+    when it has none): chats' own feeds do not change how curated stories rank.
     ``first_seen_at`` is when the article's *story* was first seen, so a republished or late
     copy of an older story falls outside the chat's window and is not sent as new.
     """
@@ -210,7 +212,8 @@ async def candidates(session: AsyncSession, after: datetime, upto: datetime) -> 
     for start in range(0, len(stories), _IN_CHUNK):
         counted = await session.execute(
             select(Article.story_id, func.count())
-            .where(Article.story_id.in_(stories[start : start + _IN_CHUNK]))
+            .join(Source, Source.id == Article.source_id)
+            .where(Article.story_id.in_(stories[start : start + _IN_CHUNK]), public_source())
             .group_by(Article.story_id)
         )
         sizes.update({story: int(n) for story, n in counted.all() if story is not None})

@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digests.matching import MatchableText, TopicMatch, TopicMatcher
+from digests.matching import FEED_STRENGTH, MatchableText, TopicMatch, TopicMatcher
 from digests.models import Article, ArticleTopic
+from digests.store import user_feeds
+from digests.store.user_feeds import keep_visible
 from digests.types import TopicInfo
 
 _BATCH = 500
@@ -57,7 +59,11 @@ async def insert_matches(
     session: AsyncSession, matches: Iterable[tuple[int, datetime, TopicMatch]]
 ) -> int:
     """Store ``(article_id, sort_at, match)`` rows of articles that have none with these
-    topics yet (new articles); returns how many."""
+    topics yet (new articles); returns how many.
+
+    Matches that would offer a chat-added feed's article to a chat that did not add the feed
+    are left out (``user_feeds.keep_visible``): this is the one door into ``article_topics``.
+    """
     found = [
         {
             "article_id": article_id,
@@ -68,11 +74,44 @@ async def insert_matches(
         }
         for article_id, sort_at, match in matches
     ]
+    found = await keep_visible(session, found)
     # One executemany per chunk, not an ORM object per row: an article can match
     # hundreds of personal topics (bench/personal_topics.py).
     for chunk in range(0, len(found), _INSERT_CHUNK):
         await session.execute(insert(ArticleTopic), found[chunk : chunk + _INSERT_CHUNK])
     return len(found)
+
+
+async def link_feed_items(session: AsyncSession, source_id: int, urls: Sequence[str]) -> int:
+    """Match the articles at ``urls`` that other sources stored first (URLs are unique) with
+    the feed topics of the chats that added ``source_id``, as its own new articles are; so a
+    chat's feed brings every item it lists. Returns how many matches were added."""
+    topics = (await user_feeds.feed_topics(session, [source_id])).get(source_id)
+    if not topics or not urls:
+        return 0
+    rows = await session.execute(
+        select(Article.id, Article.sort_at).where(
+            Article.url.in_(list(urls)), Article.source_id != source_id
+        )
+    )
+    found = {article_id: sort_at for article_id, sort_at in rows.all()}
+    if not found:
+        return 0
+    have = await session.execute(
+        select(ArticleTopic.article_id, ArticleTopic.topic_id).where(
+            ArticleTopic.article_id.in_(list(found)), ArticleTopic.topic_id.in_(topics)
+        )
+    )
+    taken = {(article_id, topic_id) for article_id, topic_id in have.all()}
+    return await insert_matches(
+        session,
+        (
+            (article_id, sort_at, TopicMatch(topic_id, FEED_STRENGTH, ()))
+            for article_id, sort_at in found.items()
+            for topic_id in topics
+            if (article_id, topic_id) not in taken
+        ),
+    )
 
 
 async def _forget(session: AsyncSession, article_ids: list[int], topic_ids: set[int]) -> None:

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.matching import MatchableText
-from digests.models import Article, ArticleTopic, Source, Topic
+from digests.models import Article, ArticleTopic, Source, SourceOwner, Topic
 from digests.store.topics import to_info
+from digests.store.user_feeds import not_a_feed_topic, public_source
 from digests.types import Headline, TopicInfo
 
 
 async def count_owned(session: AsyncSession, chat_id: int) -> int:
     """How many personal topics the chat has."""
     rows = await session.execute(
-        select(func.count()).select_from(Topic).where(Topic.owner_chat_id == chat_id)
+        select(func.count())
+        .select_from(Topic)
+        .where(Topic.owner_chat_id == chat_id, not_a_feed_topic())
     )
     return int(rows.scalar_one())
 
@@ -29,7 +32,7 @@ async def count_owned(session: AsyncSession, chat_id: int) -> int:
 async def owned_topics(session: AsyncSession, chat_id: int) -> list[TopicInfo]:
     """The chat's personal topics, oldest first (the order /following numbers them in)."""
     rows = await session.execute(
-        select(Topic).where(Topic.owner_chat_id == chat_id).order_by(Topic.id)
+        select(Topic).where(Topic.owner_chat_id == chat_id, not_a_feed_topic()).order_by(Topic.id)
     )
     return [to_info(topic) for topic in rows.scalars()]
 
@@ -37,7 +40,9 @@ async def owned_topics(session: AsyncSession, chat_id: int) -> list[TopicInfo]:
 async def find_owned(session: AsyncSession, chat_id: int, topic_id: int) -> Topic | None:
     """The personal topic ``topic_id`` if this chat owns it, else None."""
     rows = await session.execute(
-        select(Topic).where(Topic.id == topic_id, Topic.owner_chat_id == chat_id)
+        select(Topic).where(
+            Topic.id == topic_id, Topic.owner_chat_id == chat_id, not_a_feed_topic()
+        )
     )
     return rows.scalar_one_or_none()
 
@@ -48,8 +53,12 @@ async def delete_owned(session: AsyncSession, chat_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def latest_stored(session: AsyncSession, limit: int) -> list[tuple[Headline, MatchableText]]:
-    """The ``limit`` most recently stored articles, newest first, as headline and text."""
+async def latest_stored(
+    session: AsyncSession, limit: int, *, chat_id: int
+) -> list[tuple[Headline, MatchableText]]:
+    """The ``limit`` most recently stored articles the chat may be shown (curated sources'
+    and its own feeds'), newest first, as headline and text."""
+    own = select(SourceOwner.source_id).where(SourceOwner.chat_id == chat_id)
     rows = await session.execute(
         select(
             Article.id,
@@ -61,6 +70,7 @@ async def latest_stored(session: AsyncSession, limit: int) -> list[tuple[Headlin
             Article.text,
         )
         .join(Source, Source.id == Article.source_id)
+        .where(or_(public_source(), Source.id.in_(own)))
         .order_by(Article.id.desc())
         .limit(limit)
     )

@@ -16,13 +16,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digests.errors import Duplicate, NotFound
 from digests.models import Article, Source
 from digests.sources.canon import canonical_url
+from digests.store import user_feeds
 from digests.types import SourceInfo
 
 _ERROR_LIMIT = 500
 
 
 async def add_source(
-    session: AsyncSession, *, url: str, name: str, kind: str, fetch_interval: int, now: datetime
+    session: AsyncSession,
+    *,
+    url: str,
+    name: str,
+    kind: str,
+    fetch_interval: int,
+    now: datetime,
+    origin: str = "admin",
 ) -> int:
     """Store a new source and return its id; Duplicate if a source with this URL exists."""
     url = canonical_url(url)
@@ -33,6 +41,7 @@ async def add_source(
         url=url,
         name=name,
         kind=kind,
+        origin=origin,
         fetch_interval=fetch_interval,
         paused=False,
         consecutive_failures=0,
@@ -43,7 +52,7 @@ async def add_source(
     return source.id
 
 
-def _info(source: Source, article_count: int = 0) -> SourceInfo:
+def _info(source: Source, article_count: int = 0, owners: int = 0) -> SourceInfo:
     return SourceInfo(
         id=source.id,
         name=source.name,
@@ -56,6 +65,8 @@ def _info(source: Source, article_count: int = 0) -> SourceInfo:
         last_error=source.last_error,
         consecutive_failures=source.consecutive_failures,
         article_count=article_count,
+        origin=source.origin,
+        owners=owners,
     )
 
 
@@ -67,7 +78,8 @@ async def _article_count(session: AsyncSession, source_id: int) -> int:
 
 
 async def list_sources(session: AsyncSession) -> list[SourceInfo]:
-    """Every source with its health and how many articles it has stored, by name."""
+    """Every source with its health, how many articles it has stored and how many chats
+    added it with /addfeed, by name."""
     counts = (
         select(Article.source_id, func.count().label("n")).group_by(Article.source_id).subquery()
     )
@@ -76,7 +88,8 @@ async def list_sources(session: AsyncSession) -> list[SourceInfo]:
         .outerjoin(counts, counts.c.source_id == Source.id)
         .order_by(func.lower(Source.name), Source.id)
     )
-    return [_info(source, int(count)) for source, count in rows]
+    owners = await user_feeds.owner_counts(session)
+    return [_info(source, int(count), owners.get(source.id, 0)) for source, count in rows]
 
 
 async def get_source_info(session: AsyncSession, source_id: int) -> SourceInfo:
@@ -84,7 +97,8 @@ async def get_source_info(session: AsyncSession, source_id: int) -> SourceInfo:
     source = await session.get(Source, source_id)
     if source is None:
         raise NotFound(f"no source with id {source_id}")
-    return _info(source, await _article_count(session, source_id))
+    owners = (await user_feeds.owners_of(session, [source_id])).get(source_id, ())
+    return _info(source, await _article_count(session, source_id), len(owners))
 
 
 async def find_source(session: AsyncSession, id_or_url: str) -> Source | None:
@@ -96,11 +110,13 @@ async def find_source(session: AsyncSession, id_or_url: str) -> Source | None:
 
 
 async def remove_source(session: AsyncSession, id_or_url: str) -> SourceInfo:
-    """Delete a source (its articles go with it) and return what it was; NotFound if absent."""
+    """Delete a source (its articles and the feed topics of the chats that added it go with
+    it) and return what it was; NotFound if absent."""
     source = await find_source(session, id_or_url)
     if source is None:
         raise NotFound(f"no source {id_or_url!r}; see the source list for ids")
-    info = _info(source, await _article_count(session, source.id))
+    info = await get_source_info(session, source.id)
+    await user_feeds.delete_feed_topics(session, source.id)
     await session.delete(source)
     await session.flush()
     return info

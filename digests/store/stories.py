@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import Article, ArticleSignature, Source, Story, StoryKey
+from digests.store.user_feeds import public_source
 from digests.stories import Copy, decode_signature, title_key
 from digests.types import NewArticle
 
@@ -43,7 +44,9 @@ async def copies_by_keys(
 ) -> list[Copy]:
     """The clustered articles stored since ``since`` that have any of these lookup keys
     (``digests.stories.lookup_keys``), oldest id first: the candidates a batch of new articles
-    can be copies of. Signatures of another scheme version are left out."""
+    can be copies of. Signatures of another scheme version are left out, and so are the
+    articles of chat-added sources: a story is only ever started by a curated source, so
+    what a chat adds never changes the stories every other chat is shown."""
     wanted = sorted(set(keys))
     found: dict[int, Copy] = {}
     for start in range(0, len(wanted), _IN_CHUNK):
@@ -58,12 +61,14 @@ async def copies_by_keys(
             )
             .select_from(StoryKey)
             .join(Article, Article.id == StoryKey.article_id)
+            .join(Source, Source.id == Article.source_id)
             .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
             .where(
                 StoryKey.key.in_(wanted[start : start + _IN_CHUNK]),
                 StoryKey.created_at >= since,
                 Article.first_seen_at >= since,
                 Article.story_id.is_not(None),
+                public_source(),
             )
         )
         for article_id, story_id, source_id, seen_at, title, data in rows.all():
@@ -130,6 +135,12 @@ async def add_to_story(
     return bool(getattr(result, "rowcount", 0))
 
 
+async def story_exists(session: AsyncSession, story_id: int) -> bool:
+    """Whether the story is there; a chat-added feed's copy joins a story this way, without
+    counting in it (see :func:`copies_by_keys`)."""
+    return await session.get(Story, story_id) is not None
+
+
 async def set_stories(session: AsyncSession, assignments: dict[int, int]) -> None:
     """Set ``Article.story_id`` for each article id in ``assignments``."""
     if assignments:
@@ -154,7 +165,10 @@ async def save_signatures(
 
 
 async def story_facts(session: AsyncSession, story_ids: Collection[int]) -> dict[int, StoryFacts]:
-    """First sighting, first source and the distinct sources of each story (two queries)."""
+    """First sighting, first source and the distinct sources of each story (two queries).
+
+    The sources are curated ones: a chat-added feed is never named to other chats.
+    """
     ids = sorted(set(story_ids))
     if not ids:
         return {}
@@ -168,7 +182,7 @@ async def story_facts(session: AsyncSession, story_ids: Collection[int]) -> dict
     carried = await session.execute(
         select(Article.story_id, Source.name, func.min(Article.first_seen_at).label("first"))
         .join(Source, Source.id == Article.source_id)
-        .where(Article.story_id.in_(ids))
+        .where(Article.story_id.in_(ids), public_source())
         .group_by(Article.story_id, Source.name)
         .order_by(Article.story_id, func.min(Article.first_seen_at), Source.name)
     )

@@ -12,6 +12,7 @@ from digests.echo import shorten
 from digests.errors import Duplicate
 from digests.i18n import N_
 from digests.models import Subscription, Topic, TopicsVersion
+from digests.store.user_feeds import not_a_feed_topic
 from digests.types import TopicInfo
 
 
@@ -93,8 +94,9 @@ async def curated_topics(session: AsyncSession) -> list[TopicInfo]:
 
 
 async def all_matchable_topics(session: AsyncSession) -> list[TopicInfo]:
-    """Every topic matching must consider: curated and personal."""
-    rows = await session.execute(select(Topic).order_by(Topic.id))
+    """Every topic matching must consider: curated and personal (not feed topics, which
+    match their source's articles, not words)."""
+    rows = await session.execute(select(Topic).where(not_a_feed_topic()).order_by(Topic.id))
     return [to_info(topic) for topic in rows.scalars()]
 
 

@@ -127,7 +127,8 @@ async def botapi() -> AsyncIterator[BotApiServer]:
 @pytest.fixture
 def command_budget() -> dict[str, object]:
     """The bot's command budget: generous, so a test sending many commands tests its own
-    feature; tests of the budget itself (test_fairness.py) override this with the defaults."""
+    feature; tests of the budget itself (test_fairness.py) override this with the defaults.
+    A module may override this fixture with other settings too: they win over the harness's."""
     return {"chat_command_rate": 600.0, "chat_command_burst": 100}
 
 
@@ -136,15 +137,16 @@ async def harness(
     botapi: BotApiServer, db: Database, command_budget: dict[str, object]
 ) -> AsyncIterator[Harness]:
     """The bot, built exactly as `newsbot run` builds it, polling the test server."""
-    settings = Settings(  # type: ignore[call-arg]
+    values: dict[str, object] = {
+        "bot_token": botapi.token,
+        "bot_api_url": botapi.base_url,
+        "database_url": db.url,
+        "admin_ids": frozenset({ADMIN_ID}),
+        "allow_private_sources": True,
+        "fetch_pages": False,  # test feeds link to hosts that do not exist
         **command_budget,
-        bot_token=botapi.token,  # type: ignore[arg-type]
-        bot_api_url=botapi.base_url,
-        database_url=db.url,
-        admin_ids=frozenset({ADMIN_ID}),
-        allow_private_sources=True,
-        fetch_pages=False,  # test feeds link to hosts that do not exist
-    )
+    }
+    settings = Settings(**values)  # type: ignore[arg-type]
     application = build_application(Services(settings=settings, db=db, renderer=Renderer()))
     await application.initialize()
     assert application.post_init is not None

@@ -10,7 +10,15 @@ import pytest
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks, keyboards, mute_keyboards, read_buttons, settings_keyboards
-from bot.handlers import admin_sources, admin_topics, broadcast, follow, language, search
+from bot.handlers import (
+    admin_sources,
+    admin_topics,
+    broadcast,
+    follow,
+    language,
+    search,
+    user_feeds,
+)
 from digests.chat_languages import NewsLanguages
 from digests.chat_settings import ChatSettings
 from digests.i18n import LANGUAGES, translator
@@ -18,7 +26,7 @@ from digests.ports import Button, ButtonAction
 from digests.schedule import Frequency
 from digests.search import SearchPage, SearchQuery
 from digests.source_admin import SourceHealth, SourcePage
-from digests.types import Headline, SourceInfo, TopicChoice, TopicInfo
+from digests.types import Headline, OwnedFeed, SourceInfo, TopicChoice, TopicInfo
 
 BIGGEST_ID = 2**31 - 1
 LONG_NAME = "ن" * 200  # names never go into the data; a long Arabic one proves it
@@ -106,6 +114,9 @@ def _keyboards(lang: str) -> list[InlineKeyboardMarkup | None]:
         ),
         search.keyboard(_search_page("iran " * 9 + "-x", page=98, pages=100)),  # fits inline
         search.keyboard(_search_page(LONG_NAME, page=5000, pages=10**6), "A" * 8),
+        user_feeds._keyboard(
+            [OwnedFeed(BIGGEST_ID, LONG_NAME, "https://example.com/", False, None, BIGGEST_ID)]
+        ),
     ]
 
 
@@ -161,6 +172,8 @@ def test_the_codecs_read_back_what_they_wrote() -> None:
         assert search.decode(search.encode(turn)) == turn
     for answer in (follow.FollowAnswer("Ab-_0123", True), follow.RemoveTopic(BIGGEST_ID)):
         assert follow.decode(follow.encode(answer)) == answer
+    remove = user_feeds.RemoveFeed(BIGGEST_ID)
+    assert user_feeds.decode(user_feeds.encode(remove)) == remove
     button = admin_sources.SourceButton("remove_yes", BIGGEST_ID, 7, "0123abcd")
     assert admin_sources.decode(admin_sources.encode(button)) == button
     assert admin_sources.decode(admin_sources.encode(admin_sources.SourceButton("add"))) == (
@@ -199,6 +212,8 @@ def test_forged_ids_are_refused_by_every_codec() -> None:
     assert follow.decode("pu:0") is None
     assert search.decode(f"sq:{too_big}:iran") is None
     assert search.decode("sk:1:short") is None
+    assert user_feeds.decode(f"uf:rm:{too_big}") is None
+    assert user_feeds.decode("uf:rm:0") is None
     assert admin_sources.decode(f"as:rm:{too_big}:0:0123abcd") is None
     assert admin_topics._decode(f"at:del:{too_big}:0123abcd") is None
     assert admin_topics._decode("at:del:12:0123abcd") == ("del", 12, "0123abcd")

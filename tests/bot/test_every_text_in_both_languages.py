@@ -283,6 +283,27 @@ async def searching(talk: Talk) -> None:
         await talk.one(f"/search {typed}")
 
 
+async def own_feeds(talk: Talk) -> None:
+    """/addfeed (usage, refusals, added, added already), /myfeeds and its remove buttons."""
+    feeds = FeedServer()
+    await feeds.start()
+    feeds.add("/own.xml", rss({"Port reopens after the storm": 1}, title="Port Desk"))
+    feeds.add("/page.html", b"<html><body><p>Just words.</p></body></html>", "text/html")
+    try:
+        await talk.one("/myfeeds")  # none yet
+        await talk.one("/addfeed")
+        await talk.one("/addfeed notaurl")
+        await talk.one(f"/addfeed {feeds.url('/missing.xml')}")
+        await talk.one(f"/addfeed {feeds.url('/page.html')}")
+        await talk.one(f"/addfeed {feeds.url('/own.xml')}")
+        await talk.one(f"/addfeed {feeds.url('/own.xml')}")  # added already
+        listed = await talk.one("/myfeeds")
+        await talk.press(listed, "✖ 1.")
+        await talk.press(listed, "", data="uf:rm:999", edit=False)  # gone already
+    finally:
+        await feeds.stop()
+
+
 def _save(talk: Talk) -> str:
     return translations(talk.lang).gettext("Save")
 
@@ -335,9 +356,26 @@ async def admin(talk: Talk) -> None:
     asked = talk.harness.current(sources).reply_markup or {}
     await talk.press(sources, "", data=asked["inline_keyboard"][0][0]["callback_data"])  # yes
     await talk.press(sources, "", data="as:zz", edit=False)
+    for command in (
+        "/blockhost",
+        "/blockhost example.com",
+        "/blockhost example.com",
+        "/blockhost not a host",
+        "/unblockhost example.com",
+        "/unblockhost example.com",
+    ):
+        await talk.one(command)
     # A stranger in the admin's language: every admin command is refused, in that language.
     stranger = Talk(talk.harness, talk.lang, chat_id=GROUP_MEMBER)
-    for command in ("/sources", "/addsource x", "/addtopic a: b", "/deltopic a", "/stats"):
+    for command in (
+        "/sources",
+        "/addsource x",
+        "/addtopic a: b",
+        "/deltopic a",
+        "/stats",
+        "/blockhost x",
+        "/unblockhost x",
+    ):
         await stranger.one(command)
     await stranger.one("/broadcast")
 
@@ -380,6 +418,9 @@ SCENARIOS: dict[str, Scenario] = {
     "settings": settings,
     "keywords": keywords,
     "search": searching,
+
+
+    "own_feeds": own_feeds,
     "admin": admin,
     "broadcast": broadcasting,
 }
@@ -420,4 +461,4 @@ async def test_command_menus_are_set_in_each_language_admins_included(harness: H
     admin_arabic = harness.server.commands(admin_scope, language_code="ar")
     assert {"command": "broadcast", "description": "Admin: send breaking news"} in admin_default
     assert {"command": "broadcast", "description": "المشرف: إرسال خبر عاجل"} in admin_arabic
-    assert len(admin_arabic) == len(admin_default) == len(default) + 8
+    assert len(admin_arabic) == len(admin_default) == len(default) + 10

@@ -146,6 +146,8 @@ async def test_commands_are_registered_at_start(harness: Harness) -> None:
         "follow",
         "following",
         "unfollow",
+        "addfeed",
+        "myfeeds",
         "settings",
         "language",
         "languages",

@@ -11,21 +11,23 @@ from digests.store import sources
 from digests.timeutil import utcnow
 
 
-def rss(items: dict[str, float], *, title: str = "Example & Co News") -> bytes:
-    """RSS 2.0 with one item per ``{title: hours ago}``; item i links to news.example/i.
+def rss(
+    items: dict[str, float], *, title: str = "Example & Co News", host: str = "news.example"
+) -> bytes:
+    """RSS 2.0 with one item per ``{title: hours ago}``; item i links to HOST/i.
 
     Links carry a tracking parameter, which storage must strip.
     """
     now = utcnow()
     entries = "".join(
         f"<item><title>{escape(headline)}</title>"
-        f"<link>https://news.example/{i}?utm_source=x</link><guid>story-{i}</guid>"
+        f"<link>https://{host}/{i}?utm_source=x</link><guid>story-{i}</guid>"
         f"<pubDate>{format_datetime(now - timedelta(hours=hours))}</pubDate></item>"
         for i, (headline, hours) in enumerate(items.items())
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-        f"<title>{escape(title)}</title><link>https://news.example/</link>{entries}"
+        f"<title>{escape(title)}</title><link>https://{host}/</link>{entries}"
         "</channel></rss>"
     ).encode()
 
