@@ -158,6 +158,9 @@ class Source(Base):
     """Where news comes from: a feed or an article/section page, with its fetch health."""
 
     __tablename__ = "sources"
+    # ``origin`` has only a server default, so an insert that does not name it works on a
+    # schema from before migration 0013 too; it is then read back only when asked for.
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012 - SQLAlchemy's own dict
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
@@ -165,7 +168,7 @@ class Source(Base):
     kind: Mapped[str] = mapped_column(String(16), default="feed")
     # "admin" (curated: its articles reach every chat) or "user" (added by chats with /addfeed:
     # its articles reach only the chats in ``source_owners``).
-    origin: Mapped[str] = mapped_column(String(8), default="admin", server_default="admin")
+    origin: Mapped[str] = mapped_column(String(8), server_default="admin")
     fetch_interval: Mapped[int] = mapped_column(Integer)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     etag: Mapped[str | None] = mapped_column(String(512), nullable=True)

@@ -187,13 +187,21 @@ def rank(found: list[Candidate], now: datetime) -> list[Candidate]:
     return kept
 
 
-async def search(db: Database, query: SearchQuery, now: datetime, *, page: int = 0) -> SearchPage:
+async def search(
+    db: Database, query: SearchQuery, now: datetime, *, page: int = 0, chat_id: int | None = None
+) -> SearchPage:
     """Page ``page`` of the stories ``query`` finds, best first; a page past the end is the
-    last one."""
+    last one. With ``chat_id``, only what that chat may be shown (chats' own feeds reach only
+    the chats that added them)."""
     match = pg_tsquery(query) if db.dialect == "postgresql" else fts5_match(query)
     async with db.transaction() as session:
         found = await search_store.candidates(
-            session, match, limit=CANDIDATES, since=query.since, languages=query.languages
+            session,
+            match,
+            limit=CANDIDATES,
+            since=query.since,
+            languages=query.languages,
+            chat_id=chat_id,
         )
         ranked = rank(found, now)
         pages = max(1, math.ceil(len(ranked) / PAGE_SIZE))

@@ -128,7 +128,7 @@ async def search_command(chat: ChatContext) -> None:
     except NewsbotError as exc:
         await chat.say("search_usage", message=chat.explain(exc))
         return
-    found = await search(chat.services.db, query, now)
+    found = await search(chat.services.db, query, now, chat_id=chat.id)
     await chat.reply(_render(chat, found), keyboard(found, _keep(chat, found)))
 
 
@@ -148,6 +148,6 @@ async def on_search_button(chat: ChatContext) -> None:
     except NewsbotError:
         await chat.toast(chat._(_EXPIRED))
         return
-    found = await search(chat.services.db, query, now, page=action.page)
+    found = await search(chat.services.db, query, now, page=action.page, chat_id=chat.id)
     await chat.toast()
     await chat.edit(_render(chat, found), keyboard(found, _keep(chat, found)))

@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import Article, Source
 from digests.sources.canon import canonical_url
-from digests.store import search
-from digests.store import user_feeds
+from digests.store import search, user_feeds
 from digests.timeutil import as_utc
 from digests.types import FeedEntry, NewArticle
 
@@ -107,6 +106,9 @@ async def _insert_fresh(
     if private and await user_feeds.is_curated(session, source_id):
         taken = [r for r in rows if r["url"] in private and r["guid"] not in known_guids]
         adopted = await user_feeds.adopt(session, source_id, taken, known_urls)
+        await search.index_articles(
+            session, (search.folded(a.id, a.title, a.summary, a.text) for a in adopted)
+        )
     if not fresh:
         return adopted
     # ON CONFLICT DO NOTHING covers a concurrent writer that stored the same URL meanwhile.

@@ -112,13 +112,16 @@ async def candidates(
     limit: int,
     since: datetime | None = None,
     languages: Sequence[str] = (),
+    chat_id: int | None = None,
 ) -> list[Candidate]:
     """The ``limit`` newest articles (by id, the order they were stored in) that ``match``
     finds, with their relevance.
 
     ``match`` is an FTS5 query on SQLite and a ``to_tsquery('simple', …)`` text on
     PostgreSQL (``digests.search`` writes both). ``since`` keeps articles that happened at
-    or after it; ``languages``, articles detected in one of them.
+    or after it; ``languages``, articles detected in one of them. With ``chat_id``, the
+    articles of chats' own feeds are found only by the chats that added them (None: by
+    the operator, who sees everything).
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     filters = ""
@@ -131,6 +134,9 @@ async def candidates(
         filters += " AND a.language IN :languages"
         params["languages"] = list(languages)
         binds.append(bindparam("languages", expanding=True))
+    if chat_id is not None:
+        filters += _VISIBLE_TO_CHAT
+        params["chat_id"] = chat_id
     sql = (PG_CANDIDATES if postgres else SQLITE_CANDIDATES).format(filters=filters)
     statement = (
         text(sql)
@@ -144,6 +150,11 @@ async def candidates(
     ]
 
 
+# A chat's own feed (sources.origin 'user') is searched only by the chats that added it.
+_VISIBLE_TO_CHAT = (
+    " AND (a.source_id IN (SELECT id FROM sources WHERE origin <> 'user')"
+    " OR a.source_id IN (SELECT source_id FROM source_owners WHERE chat_id = :chat_id))"
+)
 SQLITE_INSERT = "INSERT INTO article_search (article_id, title, body) VALUES (:id, :title, :body)"
 PG_INSERT = (
     "INSERT INTO article_search (article_id, document) VALUES (:id, "

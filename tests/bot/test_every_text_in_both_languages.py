@@ -418,8 +418,6 @@ SCENARIOS: dict[str, Scenario] = {
     "settings": settings,
     "keywords": keywords,
     "search": searching,
-
-
     "own_feeds": own_feeds,
     "admin": admin,
     "broadcast": broadcasting,

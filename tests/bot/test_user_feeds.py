@@ -121,6 +121,9 @@ async def test_a_chat_gets_its_feed_and_no_other_chat_sees_it(
     await harness.press(preview, button_data(preview, "Save"))
     assert SCHOOL not in ((await harness.send("/latest", chat_id=B)).text or "")
     assert SCHOOL in ((await harness.send("/follow council", chat_id=A)).text or "")
+    # Search finds the feed's items for the owner only.
+    assert SCHOOL in ((await harness.send("/search council", chat_id=A)).text or "")
+    assert SCHOOL not in ((await harness.send("/search council", chat_id=B)).text or "")
 
     # Digests: the owner's has the feed under its name; the other's is as if it did not exist.
     digest = (await harness.send("/digest", chat_id=A)).text or ""
