@@ -105,6 +105,17 @@ def batch_for(rate: float) -> int:
     return max(32, min(1000, int(rate)))
 
 
+def flush_interval_for(rate: float) -> float:
+    """How long a send's result may wait to be written: ``rate / 10,000`` s within [0.01, 0.1].
+
+    A send that went out but is not yet written down is sent again if the process is killed,
+    so the wait is the duplicate window: at free rates (≤ 100/s) about one send; at the paid
+    ceiling ten flushes a second, since a transaction per hundredth of a second cost 7-10% of
+    the 1000/s throughput (bench/sender.py --ceiling).
+    """
+    return min(0.1, max(0.01, rate / 10_000))
+
+
 @dataclass
 class DeliveryStats:
     """Counts since the sender started, for logs, the CLI and tests."""
@@ -259,6 +270,7 @@ class Delivery:
             sender,
             Pacer(settings.send_rate),
             batch=batch_for(settings.send_rate),
+            flush_interval=flush_interval_for(settings.send_rate),
             lifetimes=lifetimes(
                 catch_up_hours=settings.catch_up_hours, broadcast_hours=settings.broadcast_ttl
             ),
