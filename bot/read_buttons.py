@@ -37,21 +37,28 @@ def decode(data: str | None) -> int | None:
     return None
 
 
-def numbered(headlines: Sequence[Headline], lang: str) -> list[Button]:
-    """A "Read N" button for each numbered item (from 1) whose full text is stored."""
+def numbered(headlines: Sequence[Headline], lang: str, *, start: int = 1) -> list[Button]:
+    """A "Read N" button for each item whose full text is stored, the items numbered from
+    ``start`` as the list shows them (a second page of /search starts at 11)."""
     _ = translator(lang)
     return [
         Button(_("Read %(number)s", number=number), ButtonAction.READ_ARTICLE, h.article_id)
-        for number, h in enumerate(headlines, start=1)
+        for number, h in enumerate(headlines, start=start)
         if h.readable
     ]
 
 
 def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
     """The Read buttons among ``buttons`` as an inline keyboard, or None when there are none."""
+    found = rows(buttons)
+    return InlineKeyboardMarkup(found) if found else None
+
+
+def rows(buttons: Sequence[Button]) -> list[list[InlineKeyboardButton]]:
+    """The Read buttons among ``buttons`` laid out in rows, for a keyboard with other rows."""
     buttons = [b for b in buttons if b.action is ButtonAction.READ_ARTICLE]
     if not buttons:
-        return None
+        return []
     keys = [InlineKeyboardButton(b.label, callback_data=encode(b.value)) for b in buttons]
     per_row = PER_ROW if max(len(b.label) for b in buttons) <= SHORT_LABEL else 1
-    return InlineKeyboardMarkup([keys[i : i + per_row] for i in range(0, len(keys), per_row)])
+    return [keys[i : i + per_row] for i in range(0, len(keys), per_row)]

@@ -18,11 +18,11 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
+from bot import callbacks, read_buttons
 from bot.chat import ChatContext, chat_handler
 from digests.errors import NewsbotError
-from digests.i18n import N_
-from digests.search import EmptyQuery, SearchPage, parse_search, results_view, search
+from digests.i18n import DEFAULT_LANGUAGE, N_
+from digests.search import PAGE_SIZE, EmptyQuery, SearchPage, parse_search, results_view, search
 from digests.timeutil import utcnow
 
 CALLBACK_PATTERN = callbacks.pattern(callbacks.SEARCH_PAGE, callbacks.SEARCH_KEPT_PAGE)
@@ -89,19 +89,22 @@ def _keep(chat: ChatContext, found: SearchPage) -> str:
     return token
 
 
-def keyboard(found: SearchPage, token: str = "") -> InlineKeyboardMarkup | None:
-    """Every button under a page of results, one row each; None when there are none.
+def keyboard(
+    found: SearchPage, token: str = "", lang: str = DEFAULT_LANGUAGE
+) -> InlineKeyboardMarkup | None:
+    """Every button under a page of results: "Read N" for the items whose full text is
+    stored, then the page buttons; None when there are none.
 
     The page buttons carry the query, or ``token`` when it is too long for them (see
-    :func:`_keep`). Rows for the listed items can be added here: an answer is sent and
-    edited with this keyboard alone.
+    :func:`_keep`). An answer is sent and edited with this keyboard alone.
     """
 
     def turn(page: int) -> str:
         inline = encode(TurnPage(page, query=found.query.text))
         return inline or encode(TurnPage(page, token=token)) or ""
 
-    rows: list[list[InlineKeyboardButton]] = []
+    first = found.page * PAGE_SIZE + 1
+    rows = read_buttons.rows(read_buttons.numbered(found.headlines, lang, start=first))
     paging: list[InlineKeyboardButton] = []
     if found.page > 0:
         paging.append(InlineKeyboardButton("◀", callback_data=turn(found.page - 1)))
@@ -129,7 +132,7 @@ async def search_command(chat: ChatContext) -> None:
         await chat.say("search_usage", message=chat.explain(exc))
         return
     found = await search(chat.services.db, query, now, chat_id=chat.id)
-    await chat.reply(_render(chat, found), keyboard(found, _keep(chat, found)))
+    await chat.reply(_render(chat, found), keyboard(found, _keep(chat, found), chat.lang))
 
 
 @chat_handler
@@ -150,4 +153,4 @@ async def on_search_button(chat: ChatContext) -> None:
         return
     found = await search(chat.services.db, query, now, page=action.page, chat_id=chat.id)
     await chat.toast()
-    await chat.edit(_render(chat, found), keyboard(found, _keep(chat, found)))
+    await chat.edit(_render(chat, found), keyboard(found, _keep(chat, found), chat.lang))

@@ -102,6 +102,11 @@ def test_a_person_follows_a_topic_reads_the_news_and_an_article(terminal: Termin
     assert "I have just sent this article: it is above." in again
     assert "Hydrologists" not in again
 
+    found = terminal.say("/search marathon")
+    assert "Search: marathon" in found
+    assert "1. Beirut marathon returns with 40,000 runners" in found
+    assert re.search(r"\b1 +Read 1\b", found)
+
 
 def test_settings_buttons_and_who_is_typing(terminal: Terminal) -> None:
     terminal.wait_prompt(timeout=START)

@@ -213,3 +213,28 @@ async def test_a_digest_from_the_outbox_carries_read_buttons_that_work(harness: 
     [article] = await _article(harness, mark, "Read it at")
     assert (article.text or "").startswith("Hasakah: the full story\nExample & Co · ")
     assert PARAGRAPHS[2].strip() in (article.text or "")
+
+
+async def test_search_results_offer_read_numbered_as_listed_on_every_page(
+    harness: Harness, feeds: FeedServer
+) -> None:
+    feeds.add("/iran.xml", rss({f"Iran update number {n}": n for n in range(1, 13)}))
+    await harness.ingest(feeds.url("/iran.xml"))
+    async with harness.db.transaction() as session:  # item 12 (news.example/11) has its text
+        await session.execute(
+            update(Article)
+            .where(Article.url == "https://news.example/11")
+            .values(text="\n".join(PARAGRAPHS[:2]))
+        )
+    answer = await harness.send("/search iran")
+    assert button_labels(answer) == ["▶"]
+    await harness.press(answer, button_data(answer, "▶"))
+    second = harness.current(answer)
+    assert "12. Iran update number 12" in (second.text or "")
+    assert button_labels(second) == ["Read 12", "◀"]
+
+    mark = harness.server.mark()
+    answer_text, _ = await _press(harness, second, button_data(second, "Read 12"))
+    assert answer_text is None
+    [article] = await _article(harness, mark, "Read it at")
+    assert (article.text or "").startswith("Iran update number 12\nExample & Co News · ")
