@@ -25,9 +25,9 @@ async def read_article(
     db: Database, renderer: Renderer, chat_id: int, article_id: int, *, lang: str
 ) -> tuple[str, ...]:
     """The messages that send the article into the chat; empty when there is no text to read
-    (the article is gone, or only a teaser was stored)."""
+    (the article is gone, only a teaser was stored, or it came from another chat's own feed)."""
     async with db.transaction() as session:
-        article = await store.article_to_read(session, article_id)
+        article = await store.article_to_read(session, article_id, chat_id=chat_id)
         zone = await store.chat_timezone(session, chat_id)
     if article is None or utf16_length(article.text) < store.READABLE_MIN:
         return ()

@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digests.models import Article, Chat, Source
+from digests.models import Article, Chat, Source, SourceOwner
 from digests.sources.pages import FULL_TEXT_MIN
+from digests.store.user_feeds import public_source
 from digests.types import ArticleToRead
 
 # A text shorter than what ingest takes for a full text (below it, it fetches the page) is a
@@ -38,8 +39,11 @@ async def readable_ids(session: AsyncSession, article_ids: Collection[int]) -> s
     return found
 
 
-async def article_to_read(session: AsyncSession, article_id: int) -> ArticleToRead | None:
-    """The article with its text and source name, or None when it is gone."""
+async def article_to_read(
+    session: AsyncSession, article_id: int, *, chat_id: int
+) -> ArticleToRead | None:
+    """The article with its text and source name, or None when it is gone or not for
+    ``chat_id`` (an article of a chat's own feed is read only by the chats that added it)."""
     row = (
         await session.execute(
             select(
@@ -52,7 +56,15 @@ async def article_to_read(session: AsyncSession, article_id: int) -> ArticleToRe
                 Article.text,
             )
             .join(Source, Source.id == Article.source_id)
-            .where(Article.id == article_id)
+            .where(
+                Article.id == article_id,
+                or_(
+                    public_source(),
+                    Source.id.in_(
+                        select(SourceOwner.source_id).where(SourceOwner.chat_id == chat_id)
+                    ),
+                ),
+            )
         )
     ).first()
     if row is None:

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from bot.sender import TelegramSender
 from digests.delivery import Delivery
 from digests.editions import run_tick
+from digests.ingest import Ingest, make_fetcher
 from digests.models import Article
 from digests.pacing import Pacer
 from digests.split import ENTITY_LIMIT, TEXT_LIMIT
@@ -238,3 +239,32 @@ async def test_search_results_offer_read_numbered_as_listed_on_every_page(
     assert answer_text is None
     [article] = await _article(harness, mark, "Read it at")
     assert (article.text or "").startswith("Iran update number 12\nExample & Co News · ")
+
+
+async def test_an_article_of_a_chats_own_feed_is_read_only_by_that_chat(
+    harness: Harness, feeds: FeedServer
+) -> None:
+    feeds.add("/own.xml", rss({"Council opens a new school": 1}, title="Home Paper"))
+    await harness.send(f"/addfeed {feeds.url('/own.xml')}", chat_id=1001)
+    async with make_fetcher(harness.settings) as fetcher:
+        await Ingest(harness.db, harness.settings, fetcher).fetch_all(now=utcnow())
+    async with harness.db.transaction() as session:
+        own = await session.scalar(
+            update(Article)
+            .where(Article.url == "https://news.example/0")
+            .values(text=PARAGRAPHS[0] * 2)
+            .returning(Article.id)
+        )
+    mine = await harness.send("/latest", chat_id=1001)
+    assert button_labels(mine) == ["Read 1"]
+    other = await harness.send("/latest", chat_id=1002)  # someone else, any message of theirs
+
+    answer, sent = await _press(harness, other, f"rd:{own}")  # forged: not their feed
+    assert answer == "I have no text of this article to show here; its link opens it."
+    assert sent == []
+    mark = harness.server.mark()
+    answer, _ = await _press(harness, mine, button_data(mine, "Read 1"))
+    assert answer is None
+    [article] = await _article(harness, mark, "Read it at")
+    assert article.chat_id == 1001
+    assert (article.text or "").startswith("Council opens a new school\nHome Paper · ")
