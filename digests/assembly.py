@@ -41,7 +41,8 @@ class Candidate:
     sort_at: datetime  # when the story happened, for recency and the age shown
     first_seen_at: datetime  # when we first stored it, for "new since the last digest"
     story_id: int | None = None
-    sources: int = 1  # articles carrying the same story (1 until stories are clustered)
+    sources: int = 1  # articles carrying the same event or story (1 until clustered)
+    event_id: int | None = None  # other outlets' write-ups of one happening share it
     score: float = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -117,7 +118,7 @@ class TopicPool:
 
     def top(self, topic_ids: Collection[int], window: Window, limit: int) -> list[Pick]:
         """The best ``limit`` picks over ``topic_ids`` in ``window``: one per article (under its
-        best-ranked topic) and one per story."""
+        best-ranked topic) and one per event (or story, for one in no event)."""
         lists = [self._positions(t, window) for t in topic_ids]
         # Merge only the heads of the lists: every rank up to the smallest last rank of a cut
         # list is there, so the walk is exact up to it; go deeper in the rare case it is not.
@@ -139,7 +140,7 @@ class TopicPool:
         everything = self._all
         picks: list[Pick] = []
         seen_articles: set[int] = set()
-        seen_stories: set[int] = set()
+        seen_stories: set[tuple[str, int]] = set()
         for rank in ranks:
             if bound is not None and rank > bound:
                 return None
@@ -147,10 +148,17 @@ class TopicPool:
             if candidate.article_id in seen_articles:
                 continue  # already taken under a topic it matched more strongly
             seen_articles.add(candidate.article_id)
-            if candidate.story_id is not None:
-                if candidate.story_id in seen_stories:
-                    continue
-                seen_stories.add(candidate.story_id)
+            same = (
+                ("event", candidate.event_id)
+                if candidate.event_id is not None
+                else ("story", candidate.story_id)
+                if candidate.story_id is not None
+                else None
+            )
+            if same is not None:
+                if same in seen_stories:
+                    continue  # another report of an event, or copy of a story, already taken
+                seen_stories.add(same)
             picks.append(self._picks[rank])
             if len(picks) == limit:
                 return picks
@@ -181,7 +189,8 @@ def assemble(
     """The best ``max_items`` new articles on ``topic_ids``, grouped under topic headings.
 
     Each article appears once, under the followed topic it matched most strongly; a story
-    carried by several sources appears once, as its best-ranked article. Sections are ordered
+    carried by several sources, or an event several outlets wrote up, appears once, as its
+    best-ranked article. Sections are ordered
     by their best pick, so the strongest news opens the digest; ``topic_order`` (topic id to
     name) breaks ties.
     """

@@ -92,7 +92,7 @@ class CorpusFrequencies:
         documents = 0
         for found in profiles:
             documents += 1
-            counts.update(found.keys())
+            counts.update(found.all_keys())
         self.documents = documents
         self._counts = counts
 

@@ -99,7 +99,7 @@ class Profile:
     numbers: frozenset[int]
     days: int = 0
 
-    def keys(self) -> set[int]:
+    def all_keys(self) -> set[int]:
         """Every key whose document frequency the comparison needs."""
         return {*self.terms, *self.title, *self.names}
 

@@ -10,8 +10,9 @@ the process does not grow with the articles it has seen, a restart finds the sam
 and several processes on one database agree.
 
 The steps after storing run in the transaction that stores the articles, in this order:
-language, story (copies of one story join it), topics. They receive the stored values and do
-not select them again.
+language, story (copies of one story join it), event (other outlets' write-ups of the same
+happening join one event, ``digests.event_assignment``), topics. They receive the stored
+values and do not select them again.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
+from digests.event_assignment import assign_events
 from digests.matching import FEED_STRENGTH, MatchableText, TopicMatch, TopicMatcher
 from digests.settings import Settings
 from digests.sources.fetch import Fetcher
@@ -122,11 +124,12 @@ class Ingest:
 
     def after_store(self, now: datetime) -> AfterStore:
         """What happens to new articles in the transaction that stores them: language, story,
-        topics."""
+        event, topics."""
 
         async def run(session: AsyncSession, new: list[NewArticle]) -> None:
             new = await detect_languages(session, new)
-            await assign_stories(session, new, now, window=self.story_window)
+            started = await assign_stories(session, new, now, window=self.story_window)
+            await assign_events(session, started, now)
             await self.topics.store_matches(session, new)
             await store_feed_matches(session, new)
 
@@ -221,15 +224,17 @@ async def assign_stories(
     now: datetime,
     *,
     window: timedelta = DEFAULT_WINDOW,
-) -> None:
-    """Put each new article in a story: the one it is a copy of, or a new one.
+) -> list[tuple[NewArticle, int]]:
+    """Put each new article in a story: the one it is a copy of, or a new one. Returns the
+    articles of curated sources that started a new story, with its id: the stories whose
+    event is looked for (a chat-added feed's stories join no event).
 
     Copies are recognised among the articles stored within ``window`` before ``now`` (by
     text) and within ``TITLE_WINDOW`` of the article (by title, across sources). Articles
     are handled in id order, so two copies stored in one batch join one story.
     """
     if not new:
-        return
+        return []
     # A chat-added feed's article joins a curated story without counting in it, and starts a
     # story of its own otherwise; no other article joins that one (story_store.copies_by_keys).
     restricted = await user_feed_store.user_only_ids(session, {a.source_id for a in new})
@@ -242,6 +247,7 @@ async def assign_stories(
     signatures: dict[int, bytes] = {}
     keys: dict[int, list[int]] = {}
     created = joined = 0
+    started: list[tuple[NewArticle, int]] = []
     for item in sketched:
         article, copy = item.article, item.copy
         match = index.match(copy.sketch, copy.title, article.source_id, article.first_seen_at)
@@ -257,6 +263,8 @@ async def assign_stories(
         if story_id is None:
             story_id = await story_store.create_story(session, article, now)
             created += 1
+            if not private:
+                started.append((article, story_id))
         assignments[article.id] = story_id
         keys[article.id] = item.keys
         if copy.sketch is not None:
@@ -267,6 +275,7 @@ async def assign_stories(
     await story_store.save_signatures(session, signatures, now)
     await story_store.save_keys(session, keys, now)
     log.debug("stories: %d new, %d copies of known stories", created, joined)
+    return started
 
 
 def _sketch(article: NewArticle) -> _Sketched:

@@ -360,6 +360,59 @@ class Story(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     article_count: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The event the story reports, with other outlets' own write-ups (``digests.events``).
+    event_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+
+
+class Event(Base):
+    """One happening reported by several stories (each outlet's own write-up, with its copies).
+
+    Lists show an event once, "also" naming every outlet that reported it.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_story_id: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    story_count: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EventProfile(Base):
+    """What a story is compared by when later stories look for their event
+    (``digests.eventtext.Profile``, about 1-2 KB). Read back only within the grouping window,
+    then prunable by ``at``."""
+
+    __tablename__ = "event_profiles"
+
+    story_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(Integer, index=True)
+    source_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    profile: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class EventKey(Base):
+    """A key a story is found by when events are grouped: a hashed title word, name or
+    number. Like ``story_keys``, the index lives here, not in memory."""
+
+    __tablename__ = "event_keys"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    story_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class EventTerm(Base):
+    """In how many stories of one day a term occurred (key 0: how many stories there were):
+    the document frequencies that weigh terms when events are grouped."""
+
+    __tablename__ = "event_terms"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True, index=True)
+    stories: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ArticleSignature(Base):

@@ -120,6 +120,9 @@ RULES: tuple[Rule, ...] = (
     Rule("broadcasts", lambda p: p.history, *_aged(prune_store.BROADCASTS)),
     Rule("story signatures", lambda p: p.signatures, *_aged(prune_store.SIGNATURES)),
     Rule("story keys", lambda p: p.signatures, *_aged(prune_store.STORY_KEYS)),
+    Rule("event profiles", lambda p: p.signatures, *_aged(prune_store.EVENT_PROFILES)),
+    Rule("event keys", lambda p: p.signatures, *_aged(prune_store.EVENT_KEYS)),
+    Rule("event term counts", lambda p: p.signatures, *_aged(prune_store.EVENT_TERMS)),
 )
 
 

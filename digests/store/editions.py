@@ -187,10 +187,11 @@ async def matched_keywords(
 async def candidates(session: AsyncSession, after: datetime, upto: datetime) -> list[Candidate]:
     """Every topic match of the articles first seen after ``after`` and at or before ``upto``.
 
-    ``sources`` is how many stored articles of curated sources share the article's story (1
-    when it has none): chats' own feeds do not change how curated stories rank.
-    ``first_seen_at`` is when the article's *story* was first seen, so a republished or late
-    copy of an older story falls outside the chat's window and is not sent as new.
+    ``sources`` is how many stored articles of curated sources report the article's event, or
+    share its story when it has no event (1 when it has neither): chats' own feeds do not
+    change how curated stories rank. ``first_seen_at`` is when the article's *story* was
+    first seen, so a republished or late copy of an older story falls outside the chat's
+    window and is not sent as new.
     """
     rows = (
         await session.execute(
@@ -201,22 +202,17 @@ async def candidates(session: AsyncSession, after: datetime, upto: datetime) -> 
                 ArticleTopic.sort_at,
                 story_first_seen(),
                 Article.story_id,
+                Story.event_id,
             )
             .join(Article, Article.id == ArticleTopic.article_id)
             .outerjoin(Story, Story.id == Article.story_id)
             .where(Article.first_seen_at > after, Article.first_seen_at <= upto)
         )
     ).all()
-    stories = sorted({row[5] for row in rows if row[5] is not None})
-    sizes: dict[int, int] = {}
-    for start in range(0, len(stories), _IN_CHUNK):
-        counted = await session.execute(
-            select(Article.story_id, func.count())
-            .join(Source, Source.id == Article.source_id)
-            .where(Article.story_id.in_(stories[start : start + _IN_CHUNK]), public_source())
-            .group_by(Article.story_id)
-        )
-        sizes.update({story: int(n) for story, n in counted.all() if story is not None})
+    stories = sorted({row[5] for row in rows if row[5] is not None and row[6] is None})
+    events = sorted({row[6] for row in rows if row[6] is not None})
+    sizes = await _sizes(session, Article.story_id, stories)
+    event_sizes = await _sizes(session, Story.event_id, events)
     return [
         Candidate(
             article_id=article_id,
@@ -225,10 +221,34 @@ async def candidates(session: AsyncSession, after: datetime, upto: datetime) -> 
             sort_at=sort_at,
             first_seen_at=first_seen_at,
             story_id=story_id,
-            sources=sizes.get(story_id, 1) if story_id is not None else 1,
+            sources=(
+                event_sizes.get(event_id, 1)
+                if event_id is not None
+                else sizes.get(story_id, 1)
+                if story_id is not None
+                else 1
+            ),
+            event_id=event_id,
         )
-        for article_id, topic_id, strength, sort_at, first_seen_at, story_id in rows
+        for article_id, topic_id, strength, sort_at, first_seen_at, story_id, event_id in rows
     ]
+
+
+async def _sizes(session: AsyncSession, group: Any, ids: list[int]) -> dict[int, int]:
+    """How many articles of curated sources each story or event (``group``: the column) of
+    ``ids`` has."""
+    sizes: dict[int, int] = {}
+    for start in range(0, len(ids), _IN_CHUNK):
+        counted = await session.execute(
+            select(group, func.count())
+            .select_from(Article)
+            .join(Story, Story.id == Article.story_id)
+            .join(Source, Source.id == Article.source_id)
+            .where(group.in_(ids[start : start + _IN_CHUNK]), public_source())
+            .group_by(group)
+        )
+        sizes.update({int(key): int(n) for key, n in counted.all() if key is not None})
+    return sizes
 
 
 async def article_texts(

@@ -1,8 +1,9 @@
 """SQL for reading headlines: the newest stories matching a chat's or a topic's articles.
 
-One item per story: the newest matching copy stands for it (so the list is ordered by when a
-story was last carried), with the other sources that carry it and, for a republished or late
-copy, when and by whom the story was first reported.
+One item per event (several outlets' write-ups of one happening, ``digests.events``), else
+per story: the newest matching report stands for it (so the list is ordered by when it was
+last carried), with the other sources that carry it and, for a republished or late copy,
+when and by whom the story was first reported.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digests.models import Article, ArticleTopic, Source, Subscription, Topic
+from digests.models import Article, ArticleTopic, Source, Story, Subscription, Topic
 from digests.store.chat_language import language_clause
 from digests.store.reading import readable_column
 from digests.store.stories import StoryFacts, story_facts
@@ -101,14 +102,16 @@ async def newest_for_chat(session: AsyncSession, chat_id: int, limit: int) -> li
 async def _newest_per_story(
     session: AsyncSession, topic_ids: list[int], limit: int, languages: Sequence[str] | None
 ) -> list[tuple[int, int | None]]:
-    """(article id, story id) of the newest matching copy of each of the newest stories."""
+    """(article id, story id) of the newest matching report of each of the newest events (or
+    stories, or articles, for those in none)."""
     batch = limit * _ROWS_PER_ITEM
     picked: dict[object, tuple[int, int | None]] = {}
     after: tuple[datetime, int] | None = None
     while len(picked) < limit:
         query = (
-            select(ArticleTopic.article_id, ArticleTopic.sort_at, Article.story_id)
+            select(ArticleTopic.article_id, ArticleTopic.sort_at, Article.story_id, Story.event_id)
             .join(Article, Article.id == ArticleTopic.article_id)
+            .outerjoin(Story, Story.id == Article.story_id)
             .where(ArticleTopic.topic_id.in_(topic_ids))
             .order_by(ArticleTopic.sort_at.desc(), ArticleTopic.article_id.desc())
             .limit(batch)
@@ -125,8 +128,14 @@ async def _newest_per_story(
                 )
             )
         rows = (await session.execute(query)).all()
-        for article_id, _sort_at, story_id in rows:
-            key = ("story", story_id) if story_id is not None else ("article", article_id)
+        for article_id, _sort_at, story_id, event_id in rows:
+            key = (
+                ("event", event_id)
+                if event_id is not None
+                else ("story", story_id)
+                if story_id is not None
+                else ("article", article_id)
+            )
             if key not in picked and len(picked) < limit:
                 picked[key] = (article_id, story_id)
         if len(rows) < batch:

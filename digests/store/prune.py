@@ -38,6 +38,9 @@ from digests.models import (
     ArticleSignature,
     Broadcast,
     DigestEdition,
+    EventKey,
+    EventProfile,
+    EventTerm,
     OutboxMessage,
     SentPerDay,
     StoryKey,
@@ -164,6 +167,11 @@ SIGNATURES = AgedRows(ArticleSignature.article_id, ArticleSignature.created_at)
 # So are the index's lookup keys. Every key of one ingest batch shares its created_at, so a
 # batch goes by timestamps, through the created_at index (the table's key is (key, article)).
 STORY_KEYS = AgedRows(StoryKey.created_at, StoryKey.created_at)
+# Event grouping reads its profiles, keys and term counts back for two days only; they go
+# by the time of their story (keys and term counts by timestamp, as story keys do).
+EVENT_PROFILES = AgedRows(EventProfile.story_id, EventProfile.at)
+EVENT_KEYS = AgedRows(EventKey.at, EventKey.at)
+EVENT_TERMS = AgedRows(EventTerm.day, EventTerm.day)
 EDITIONS = AgedRows(DigestEdition.id, DigestEdition.created_at)
 BROADCASTS = AgedRows(Broadcast.id, Broadcast.created_at, lambda: Broadcast.status != "queued")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +30,8 @@ class StoryFacts:
     first_seen_at: datetime
     first_published_at: datetime | None
     first_source: str | None
-    sources: tuple[str, ...]  # distinct source names, earliest copy first
+    sources: tuple[str, ...]  # distinct source names, earliest copy first (of its whole event)
+    event_id: int | None = None
 
     @property
     def first_reported_at(self) -> datetime:
@@ -165,7 +167,9 @@ async def save_signatures(
 
 
 async def story_facts(session: AsyncSession, story_ids: Collection[int]) -> dict[int, StoryFacts]:
-    """First sighting, first source and the distinct sources of each story (two queries).
+    """First sighting and first source of each story, and the distinct sources that carry it:
+    of its whole event when it has one (other outlets' own write-ups), else of its copies.
+    Three queries at most.
 
     The sources are curated ones: a chat-added feed is never named to other chats.
     """
@@ -174,22 +178,25 @@ async def story_facts(session: AsyncSession, story_ids: Collection[int]) -> dict
         return {}
     first_source = Source.__table__.alias("first_source")
     rows = await session.execute(
-        select(Story.id, Story.first_seen_at, Story.first_published_at, first_source.c.name)
+        select(
+            Story.id,
+            Story.first_seen_at,
+            Story.first_published_at,
+            first_source.c.name,
+            Story.event_id,
+        )
         .outerjoin(first_source, first_source.c.id == Story.first_source_id)
         .where(Story.id.in_(ids))
     )
     heads = {row[0]: row for row in rows.all()}
-    carried = await session.execute(
-        select(Article.story_id, Source.name, func.min(Article.first_seen_at).label("first"))
-        .join(Source, Source.id == Article.source_id)
-        .where(Article.story_id.in_(ids), public_source())
-        .group_by(Article.story_id, Source.name)
-        .order_by(Article.story_id, func.min(Article.first_seen_at), Source.name)
-    )
-    names: dict[int, list[str]] = {}
-    for story_id, name, _first in carried.all():
-        if story_id is not None:
-            names.setdefault(story_id, []).append(name)
+    alone = [story_id for story_id, *_, event_id in heads.values() if event_id is None]
+    events = sorted({event_id for *_, event_id in heads.values() if event_id is not None})
+    names = await _carried_by(session, Article.story_id, Article.story_id.in_(alone))
+    if events:
+        by_event = await _carried_by(session, Story.event_id, Story.event_id.in_(events))
+        for story_id, *_, event_id in heads.values():
+            if event_id is not None:
+                names[story_id] = by_event.get(event_id, [])
     return {
         story_id: StoryFacts(
             story_id=story_id,
@@ -197,9 +204,32 @@ async def story_facts(session: AsyncSession, story_ids: Collection[int]) -> dict
             first_published_at=published,
             first_source=source,
             sources=tuple(names.get(story_id, ())),
+            event_id=event_id,
         )
-        for story_id, seen, published, source in heads.values()
+        for story_id, seen, published, source, event_id in heads.values()
     }
+
+
+async def _carried_by(
+    session: AsyncSession, group: Any, where: ColumnElement[bool]
+) -> dict[int, list[str]]:
+    """The distinct source names of the articles in each ``group`` (a story or an event id),
+    earliest first."""
+    first = func.min(Article.first_seen_at)
+    rows = await session.execute(
+        select(group, Source.name, first)
+        .select_from(Article)
+        .join(Source, Source.id == Article.source_id)
+        .join(Story, Story.id == Article.story_id)
+        .where(where, public_source())
+        .group_by(group, Source.name)
+        .order_by(group, first, Source.name)
+    )
+    names: dict[int, list[str]] = {}
+    for key, name, _first in rows.all():
+        if key is not None:
+            names.setdefault(int(key), []).append(name)
+    return names
 
 
 def story_first_seen() -> ColumnElement[datetime]:

@@ -17,6 +17,9 @@ from digests.models import (
     ArticleTopic,
     Broadcast,
     DigestEdition,
+    EventKey,
+    EventProfile,
+    EventTerm,
     OutboxMessage,
     Source,
     Story,
@@ -143,6 +146,24 @@ async def _seed(db: Database) -> None:
         )
         session.add_all(
             [
+                EventProfile(
+                    story_id=story, event_id=1, source_id=1, at=NOW - age * DAY, profile=b"p"
+                )
+                for story, age in ((1, 20), (2, 2))
+            ]
+            + [
+                EventKey(key=key, story_id=story, at=NOW - age * DAY)
+                for story, age in ((1, 20), (2, 2))
+                for key in (story * 10, -7)
+            ]
+            + [
+                EventTerm(key=key, day=NOW - age * DAY, stories=3)
+                for age in (20, 2)
+                for key in (0, 5)
+            ]
+        )
+        session.add_all(
+            [
                 _broadcast(1, 40 * DAY, "done"),
                 _broadcast(2, 40 * DAY, "queued"),  # still being sent: kept
                 _broadcast(3, 5 * DAY, "done"),
@@ -202,6 +223,9 @@ async def test_rows_past_retention_go_and_rows_within_stay(db: Database) -> None
         "broadcasts": 1,
         "story signatures": 2,
         "story keys": 6,
+        "event profiles": 1,
+        "event keys": 2,
+        "event term counts": 2,
     }
     assert await _outbox_left(db) == [
         ("sent", 6),
@@ -217,11 +241,15 @@ async def test_rows_past_retention_go_and_rows_within_stay(db: Database) -> None
         )
         signed = set(await session.scalars(select(ArticleSignature.article_id)))
         keyed = set(await session.execute(select(StoryKey.key, StoryKey.article_id)))
+        event_keys = set(await session.execute(select(EventKey.key, EventKey.story_id)))
+        profiled = set(await session.scalars(select(EventProfile.story_id)))
         articles = {
             a.id: (a.title, a.summary, bool(a.text), bool(a.lead))
             for a in await session.scalars(select(Article))
         }
     assert keyed == {(40, 4), (41, 4), (-7, 4)}  # a shared band key stays for the newer one
+    assert event_keys == {(20, 2), (-7, 2)}
+    assert profiled == {2}
     assert broadcasts == {2, 3}
     assert editions == [1, 29]
     assert signed == {4}
@@ -323,7 +351,7 @@ async def test_one_process_prunes_per_hour_however_many_ask(db: Database) -> Non
 async def test_scheduled_prune_runs_only_with_the_turn(db: Database) -> None:
     await _seed(db)
     first = await retention.scheduled_prune(db, RetentionPolicy(), now=NOW)
-    assert first is not None and first.total == 18
+    assert first is not None and first.total == 23
     assert await retention.scheduled_prune(db, RetentionPolicy(), now=NOW) is None
 
 
