@@ -10,7 +10,6 @@ bot has handled it, after its replies are drawn.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import tempfile
 from collections.abc import Sequence
@@ -49,6 +48,9 @@ GROUP_ID = -1001000000001
 # How long the prompt waits for the bot to finish with one typed line (an article of six
 # messages, paced a second apart, is the slowest answer).
 ANSWER_WAIT = 60.0
+# A dropped update is taken as done once the bot has been idle this many checks in a row.
+IDLE_CHECKS = 3
+IDLE_STEP = 0.05
 
 
 def people(language: str) -> dict[str, Person]:
@@ -175,9 +177,9 @@ async def _chat(
     renderer = Renderer()
     services = Services(settings=settings, db=db, renderer=renderer)
     application = build_application(services, transport=lambda: InProcessRequest(telegram))
-    handled = _Handled()
+    turns = _Turns(application, telegram)
     assert isinstance(application, NewsApplication)
-    application.on_handled = handled.count
+    application.on_handled = turns.count
     owner = Owner.this_process("console")
     await application.initialize()
     assert application.post_init is not None
@@ -197,7 +199,7 @@ async def _chat(
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0, timeout=10)
     try:
-        await _read_lines(application, telegram, screen, handled, people(language))
+        await _read_lines(telegram, screen, turns, people(language))
     finally:
         await application.updater.stop()
         await application.stop()
@@ -206,49 +208,64 @@ async def _chat(
         await application.shutdown()
 
 
-class _Handled:
-    """Counts the updates the bot has finished handling, and wakes whoever waits for one."""
+class _Turns:
+    """Says when the bot is done with what the person just did, so the prompt comes back.
 
-    def __init__(self) -> None:
-        self.done = 0
-        self._changed = asyncio.Event()
+    Done is handled (``NewsApplication.on_handled`` counts every update handled), or dropped
+    before any handler ran: over the command budget, or the same command still being answered
+    (``bot.fairness``). A dropped update is never counted, so the bot also counts as done
+    when it has received the update and nothing is queued or in progress for a moment.
+    """
+
+    def __init__(self, application: App, telegram: Telegram) -> None:
+        self._application = application
+        self._telegram = telegram
+        self.handled = 0
+        self.expected = 0
 
     def count(self, _seconds: float) -> None:
-        self.done += 1
-        self._changed.set()
+        self.handled += 1
 
-    async def wait_for(self, total: int) -> bool:
-        """Wait until ``total`` updates are handled; False if the bot took too long."""
+    async def settled(self, update_id: int) -> bool:
+        """Wait until the bot is done with ``update_id``; False if it took too long."""
+        self.expected += 1
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ANSWER_WAIT
-        while self.done < total:
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
-            except TimeoutError:
-                return False
-        return True
+        quiet = 0
+        while loop.time() < deadline:
+            if self.handled >= self.expected:
+                return True
+            quiet = quiet + 1 if self._idle(update_id) else 0
+            if quiet >= IDLE_CHECKS:
+                self.expected = self.handled  # it was dropped: nothing more will count it
+                return True
+            await asyncio.sleep(IDLE_STEP)
+        return False
+
+    def _idle(self, update_id: int) -> bool:
+        return (
+            self._telegram.delivered >= update_id
+            and self._application.update_queue.empty()
+            and self._application.update_processor.current_concurrent_updates == 0
+        )
 
 
 async def _read_lines(
-    application: App,
-    telegram: Telegram,
-    screen: Screen,
-    handled: _Handled,
-    cast: dict[str, Person],
+    telegram: Telegram, screen: Screen, turns: _Turns, cast: dict[str, Person]
 ) -> None:
+    """Read what the person types until they quit; each line is one update, or a console
+    command (``/as``, ``/quit``)."""
     person = cast["user"]
     screen.here = person.chat_id
     screen.names = {p.chat_id: p.title or p.first_name for p in cast.values()}
     screen.note(HELP)
-    sent = 0
     joined: set[int] = set()
     while True:
         try:
-            line = await asyncio.to_thread(input, f"{person.name}> ")
+            line = (await asyncio.to_thread(input, f"{person.name}> ")).strip()
         except (EOFError, KeyboardInterrupt):
             return
-        line = line.strip()
+        update_id: int | None = None
         if not line:
             continue
         if line in {"/quit", "/exit"}:
@@ -263,29 +280,13 @@ async def _read_lines(
             screen.note(f"now typing as {person.name} in {screen.names[person.chat_id]}")
             if person.chat_type != "private" and person.chat_id not in joined:
                 joined.add(person.chat_id)
-                telegram.add_bot_to(person)
-                sent += 1
-                await _answered(handled, sent, screen)
-            continue
-        if line.isdigit():
-            message = _newest_with_buttons(telegram, person.chat_id)
-            if message is not None:
-                if not _press(telegram, person, message, int(line), screen):
-                    continue
-                sent += 1
-                await _answered(handled, sent, screen)
-                continue
-        telegram.type(person, line.removeprefix("\\"))
-        sent += 1
-        await _answered(handled, sent, screen)
-
-
-async def _answered(handled: _Handled, total: int, screen: Screen) -> None:
-    if not await handled.wait_for(total):
-        screen.note("(the bot is still working on that; its answer will appear here)")
-    # Let the pacing of replies (queued behind the handler) finish drawing.
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.sleep(0.05)
+                update_id = telegram.add_bot_to(person)
+        elif line.isdigit() and (message := _newest_with_buttons(telegram, person.chat_id)):
+            update_id = _press(telegram, person, message, int(line), screen)
+        else:
+            update_id = telegram.type(person, line.removeprefix("\\"))
+        if update_id is not None and not await turns.settled(update_id):
+            screen.note("(the bot is still working on that; its answer will appear here)")
 
 
 def _newest_with_buttons(telegram: Telegram, chat_id: int) -> Message | None:
@@ -299,16 +300,16 @@ def _newest_with_buttons(telegram: Telegram, chat_id: int) -> Message | None:
 
 def _press(
     telegram: Telegram, person: Person, message: Message, number: int, screen: Screen
-) -> bool:
-    """Press button ``number`` (from 1) under ``message``; False when there is no such button."""
+) -> int | None:
+    """Press button ``number`` (from 1) under ``message``: the update's id, or None when
+    there is no such button to press."""
     buttons = buttons_of(message.markup)
     if not 1 <= number <= len(buttons):
         screen.note(f"message #{message.message_id} has buttons 1 to {len(buttons)}")
-        return False
+        return None
     button = buttons[number - 1]
     if "callback_data" not in button:
         screen.note(f"{button['text']}: {button.get('url', 'not a button the console can press')}")
-        return False
+        return None
     screen.note(f"[{button['text']}]")
-    telegram.press(person, message, str(button["callback_data"]))
-    return True
+    return telegram.press(person, message, str(button["callback_data"]))

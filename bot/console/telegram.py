@@ -134,6 +134,7 @@ class Telegram:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._callback_ids = itertools.count(1)
         self._updates: list[dict[str, Any]] = []
+        self.delivered = 0  # the last update id getUpdates has handed to the bot
         self._arrived = asyncio.Event()
         self.messages: dict[tuple[int, int], Message] = {}
         self.chats: dict[int, dict[str, Any]] = {}
@@ -162,8 +163,8 @@ class Telegram:
 
     # -- what the person does ----------------------------------------------------------------
 
-    def type(self, person: Person, text: str) -> None:
-        """The person sends ``text`` in their chat."""
+    def type(self, person: Person, text: str) -> int:
+        """The person sends ``text`` in their chat; returns the update's id."""
         self.chats[person.chat_id] = person.chat()
         message = self._store(Message(person.chat(), self._next_id(person.chat_id), False, text))
         payload = message.to_api()
@@ -171,11 +172,12 @@ class Telegram:
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        self._queue({"message": payload})
+        return self._queue({"message": payload})
 
-    def press(self, person: Person, message: Message, data: str) -> None:
-        """The person presses the inline button with callback ``data`` under ``message``."""
-        self._queue(
+    def press(self, person: Person, message: Message, data: str) -> int:
+        """The person presses the inline button with callback ``data`` under ``message``;
+        returns the update's id."""
+        return self._queue(
             {
                 "callback_query": {
                     "id": str(next(self._callback_ids)),
@@ -187,10 +189,11 @@ class Telegram:
             }
         )
 
-    def add_bot_to(self, person: Person) -> None:
-        """The person adds the bot to their group (the bot's ``my_chat_member`` update)."""
+    def add_bot_to(self, person: Person) -> int:
+        """The person adds the bot to their group (the bot's ``my_chat_member`` update);
+        returns the update's id."""
         self.chats[person.chat_id] = person.chat()
-        self._queue(
+        return self._queue(
             {
                 "my_chat_member": {
                     "chat": person.chat(),
@@ -222,11 +225,14 @@ class Telegram:
                 await asyncio.wait_for(self._arrived.wait(), float(params.get("timeout") or 0))
             except TimeoutError:
                 return []
+        self.delivered = max(self.delivered, *(u["update_id"] for u in self._updates))
         return list(self._updates)
 
-    def _queue(self, update: dict[str, Any]) -> None:
-        self._updates.append({"update_id": next(self._update_ids), **update})
+    def _queue(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self._updates.append({"update_id": update_id, **update})
         self._arrived.set()
+        return update_id
 
     def _send_message(self, params: dict[str, Any], _: RequestData | None) -> dict[str, Any]:
         html = _checked(str(params.get("text", "")), params.get("parse_mode"))
