@@ -9,6 +9,8 @@ when it accepted each call and refuses (429) anything over its own limit.
     .venv/bin/python bench/sender.py --ceiling          # also: the highest rate, limit off,
                                                         # and raw sends: aiohttp vs PTB's httpx
     .venv/bin/python bench/sender.py --database-url postgresql+asyncpg://postgres@127.0.0.1/x
+    .venv/bin/python bench/sender.py --paid 5000         # also: PAID_BROADCASTS=true, 5,000
+                                                        # broadcasts beside the digests
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from digests.timeutil import utcnow  # noqa: E402
 from tests.support.botapi import BotApiServer  # noqa: E402
 
 
-async def _reset(url: str, messages: int) -> None:
+async def _reset(url: str, messages: int, broadcasts: int = 0) -> None:
     await asyncio.to_thread(migrate.upgrade, url)
     db = Database(url)
     try:
@@ -49,16 +51,23 @@ async def _reset(url: str, messages: int) -> None:
                 OutboxDraft(f"bench-{i}", 1_000_000 + i, Lane.DIGEST, f"<b>Digest</b> {i}")
                 for i in range(messages)
             ]
+            drafts += [
+                OutboxDraft(f"paid-{i}", 3_000_000 + i, Lane.BROADCAST, f"<b>Breaking</b> {i}")
+                for i in range(broadcasts)
+            ]
             await outbox.enqueue(session, drafts, utcnow())
     finally:
         await db.close()
 
 
-async def run(url: str, messages: int, rate: float, server_limit: float | None) -> dict[str, float]:
-    """Queue ``messages``, drain them with one sender process; the figures as the server saw."""
-    await _reset(url, messages)
+async def run(
+    url: str, messages: int, rate: float, server_limit: float | None, paid: int = 0
+) -> dict[str, float]:
+    """Queue ``messages`` (and ``paid`` broadcasts sent as paid broadcasts), drain them with
+    one sender process; the figures as the server saw them."""
+    await _reset(url, messages, paid)
     async with BotApiServer() as server:
-        server.rate_limit(server_limit)
+        server.rate_limit(server_limit, paid_per_second=1000 if paid else None)
         env = {
             **os.environ,
             "BOT_TOKEN": server.token,
@@ -66,6 +75,7 @@ async def run(url: str, messages: int, rate: float, server_limit: float | None) 
             "DATABASE_URL": url,
             "SEND_RATE": str(rate),
             "LOG_LEVEL": "WARNING",
+            "PAID_BROADCASTS": "true" if paid else "false",
         }
         started = time.monotonic()
         process = await asyncio.create_subprocess_exec(
@@ -79,7 +89,13 @@ async def run(url: str, messages: int, rate: float, server_limit: float | None) 
         calls = server.calls_of("sendMessage")
         accepted = sorted(c.at for c in calls if c.ok)
         span = accepted[-1] - accepted[0] if len(accepted) > 1 else float("nan")
+        paid_at = sorted(c.at for c in calls if c.ok and c.params.get("allow_paid_broadcast"))
+        free_at = sorted(c.at for c in calls if c.ok and not c.params.get("allow_paid_broadcast"))
+        paid_span = paid_at[-1] - paid_at[0] if len(paid_at) > 1 else float("nan")
         return {
+            "paid": len(paid_at),
+            "paid_sustained": (len(paid_at) - 1) / paid_span if paid_at else 0.0,
+            "free_max_window": _busiest(free_at),
             "messages": len(accepted),
             "sustained": (len(accepted) - 1) / span,
             "span": span,
@@ -114,6 +130,23 @@ async def raw_sends(messages: int, in_flight: int) -> dict[str, float]:
     return rates
 
 
+def _busiest(times: list[float]) -> int:
+    best = start = 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def _show_paid(rate: float, f: dict[str, float]) -> None:
+    print(f"\nPAID_BROADCASTS=true, SEND_RATE={rate:g}, server: free {rate:g}/s + paid 1000/s")
+    print(f"  delivered            {f['messages']:.0f} ({f['paid']:.0f} paid broadcasts)")
+    print(f"  paid broadcasts      {f['paid_sustained']:.0f} msg/s sustained")
+    print(f"  free busiest 1 s     {f['free_max_window']:.0f} (ceiling {rate:g})")
+    print(f"  429 answers          {f['refused_429']:.0f}")
+
+
 def _show(title: str, rate: float, f: dict[str, float]) -> None:
     print(f"\n{title}")
     print(f"  delivered            {f['messages']:.0f} to {f['unique_chats']:.0f} chats")
@@ -132,6 +165,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--ceiling", action="store_true", help="also run at SEND_RATE=1000")
     parser.add_argument("--ceiling-messages", type=int, default=20000)
+    parser.add_argument("--paid", type=int, default=0, help="also: N paid broadcasts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
@@ -143,6 +177,9 @@ def main() -> None:
             args.rate,
             figures,
         )
+        if args.paid:
+            mixed = asyncio.run(run(url, args.messages, args.rate, args.rate, args.paid))
+            _show_paid(args.rate, mixed)
         if args.ceiling:
             top = asyncio.run(run(url, args.ceiling_messages, 1000.0, None))
             _show(f"SEND_RATE=1000, server limit off, {args.ceiling_messages} messages", 1000, top)

@@ -64,6 +64,7 @@ class TelegramSender:
                 link_preview_options=LinkPreviewOptions(is_disabled=message.disable_preview),
                 message_thread_id=message.thread_id,
                 disable_notification=message.silent,
+                allow_paid_broadcast=True if message.paid else None,
                 reply_markup=queued_markup(message.buttons),
                 read_timeout=self._timeout,
             )

@@ -264,13 +264,16 @@ class Delivery:
         owner: str | None,
         telemetry: Telemetry = NO_TELEMETRY,
     ) -> Delivery:
-        """The sender a process runs: SEND_RATE, batches of about a second, row lifetimes."""
+        """The sender a process runs: SEND_RATE (and PAID_BROADCAST_RATE for broadcasts when
+        PAID_BROADCASTS is on), batches of about a second, row lifetimes."""
+        paid_rate = settings.paid_broadcast_rate if settings.paid_broadcasts else None
+        top_rate = max(settings.send_rate, paid_rate or 0.0)
         return cls(
             db,
             sender,
-            Pacer(settings.send_rate),
-            batch=batch_for(settings.send_rate),
-            flush_interval=flush_interval_for(settings.send_rate),
+            Pacer(settings.send_rate, paid_rate=paid_rate),
+            batch=batch_for(top_rate),
+            flush_interval=flush_interval_for(top_rate),
             lifetimes=lifetimes(
                 catch_up_hours=settings.catch_up_hours, broadcast_hours=settings.broadcast_ttl
             ),
@@ -381,7 +384,10 @@ class Delivery:
                 self._planned = (job.message.id, at, self._records)
                 return min(wait, (at - now) * self._dilation)
             self._queue.remove(job)
-            self._pacer.record(job.chat_id, is_group_like(job.chat_id), self._stamp(job, now))
+            paid = self._paid(job)
+            self._pacer.record(
+                job.chat_id, is_group_like(job.chat_id), self._stamp(job, now), paid=paid
+            )
             self._records += 1
             self._busy[job.chat_id] = job.message.id
             self._probing = bool(self._probe_delay)
@@ -412,9 +418,15 @@ class Delivery:
             wait = min(wait, max(0.0, self._first_write_at + self._flush_interval - now))
         return max(wait, 0.001)
 
+    def _paid(self, job: _Job) -> bool:
+        """A broadcast sent as a paid broadcast (PAID_BROADCASTS: its own, higher ceiling)."""
+        return self._pacer.pays and job.message.lane == Lane.BROADCAST
+
     def _pick(self, now: float) -> tuple[_Job | None, float]:
         """The first queued row that may go soonest, holding back rows their chat delays long."""
-        bot_at = self._pacer.earliest(_NOBODY, False, now)
+        free_at = self._pacer.earliest(_NOBODY, False, now)
+        paid_at = self._pacer.earliest(_NOBODY, False, now, paid=True)
+        soonest = min(free_at, paid_at)  # no row of any lane can go before it
         best: _Job | None = None
         best_at = float("inf")
         held: list[tuple[_Job, float]] = []
@@ -424,9 +436,14 @@ class Delivery:
             owner = self._busy.get(job.chat_id)
             if owner is not None and owner != job.message.id:
                 continue
-            at = max(self._pacer.earliest(job.chat_id, is_group_like(job.chat_id), now), bot_at)
+            paid = self._paid(job)
+            group_like = is_group_like(job.chat_id)
+            at = max(
+                self._pacer.earliest(job.chat_id, group_like, now, paid=paid),
+                paid_at if paid else free_at,
+            )
             at = max(at, job.ready_at / self._dilation)
-            if at <= bot_at:
+            if at <= soonest:
                 best, best_at = job, at
                 break
             if (at - now) * self._dilation > self._hold_limit and owner is None:
@@ -466,6 +483,7 @@ class Delivery:
             thread_id=job.thread_id,
             silent=m.silent,
             buttons=m.buttons,
+            paid=self._paid(job),
         )
         started = time.monotonic()
         try:

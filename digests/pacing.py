@@ -9,7 +9,11 @@ run hours of sending in milliseconds. The limits, from Telegram's Bots FAQ:
   spread evenly, one every ``1 / rate`` seconds, rather than in bursts;
 * one private chat: one message a second;
 * one group, supergroup or channel: 20 messages in any 60-second window;
-* a 429 ``retry_after`` pauses every send, not only the chat that drew it.
+* a 429 ``retry_after`` pauses every send, not only the chat that drew it;
+* paid broadcasts (``allow_paid_broadcast``, an opt-in that costs Stars): up to ``paid_rate``
+  (at most 1000) a second. They do not use the free window, which the other messages keep to
+  themselves; every message, paid or not, counts in the paid window, so the two together never
+  pass ``paid_rate``.
 
 Windows are half-open: a send at ``t`` counts against ``[t, t + 1)``. Callers must pass
 non-decreasing times; state a window no longer needs is dropped as time passes, so memory
@@ -32,6 +36,27 @@ GROUP_WINDOW = 60.0
 _WINDOW = 1.0
 
 
+class _Window:
+    """A bot-wide limit: at most ``rate`` sends in any one-second window, spaced evenly."""
+
+    __slots__ = ("_recent", "_spacing")
+
+    def __init__(self, rate: float) -> None:
+        self._spacing = 1.0 / rate
+        # The last floor(rate) sends, oldest first.
+        self._recent: deque[float] = deque(maxlen=max(1, math.floor(rate)))
+
+    def earliest(self, at: float) -> float:
+        if self._recent:
+            at = max(at, self._recent[-1] + self._spacing)
+            if len(self._recent) == self._recent.maxlen:
+                at = max(at, self._recent[0] + _WINDOW)
+        return at
+
+    def record(self, at: float) -> None:
+        self._recent.append(at)
+
+
 class Pacer:
     """Sliding-window bookkeeping for the bot-wide, per-chat and per-group limits."""
 
@@ -39,19 +64,20 @@ class Pacer:
         self,
         rate: float,
         *,
+        paid_rate: float | None = None,
         private_interval: float = PRIVATE_INTERVAL,
         group_limit: int = GROUP_LIMIT,
         group_window: float = GROUP_WINDOW,
     ) -> None:
         if rate <= 0 or private_interval < 0 or group_limit < 1 or group_window < 0:
             raise ValueError("rate and group_limit must be positive, intervals not negative")
-        self._per_window = max(1, math.floor(rate))
-        self._spacing = 1.0 / rate
+        if paid_rate is not None and paid_rate < rate:
+            raise ValueError("paid_rate must be at least rate")
+        self._free = _Window(rate)
+        self._paid = _Window(paid_rate) if paid_rate is not None else None
         self._private_interval = private_interval
         self._group_limit = group_limit
         self._group_window = group_window
-        # The last `per_window` sends of the whole bot, oldest first.
-        self._recent: deque[float] = deque(maxlen=self._per_window)
         self._paused_until = -math.inf
         self._private: dict[int, float] = {}  # chat id -> its last send
         self._groups: dict[int, deque[float]] = {}  # chat id -> its last `group_limit` sends
@@ -73,14 +99,22 @@ class Pacer:
         """Hold every send until ``until``, e.g. ``now + retry_after`` after a 429."""
         self._paused_until = max(self._paused_until, until)
 
-    def earliest(self, chat_id: int, group_like: bool, now: float) -> float:
-        """The earliest time, ``now`` or later, at which a message to this chat may go."""
+    @property
+    def pays(self) -> bool:
+        """True when paid broadcasts have their own, higher ceiling."""
+        return self._paid is not None
+
+    def earliest(self, chat_id: int, group_like: bool, now: float, *, paid: bool = False) -> float:
+        """The earliest time, ``now`` or later, at which a message to this chat may go.
+
+        ``paid``: the message is a paid broadcast; it is ignored when no ``paid_rate`` was set.
+        """
         self._forget(now)
         at = max(now, self._paused_until)
-        if self._recent:
-            at = max(at, self._recent[-1] + self._spacing)
-            if len(self._recent) == self._per_window:
-                at = max(at, self._recent[0] + _WINDOW)
+        if self._paid is not None:
+            at = self._paid.earliest(at)
+        if not (paid and self._paid is not None):
+            at = self._free.earliest(at)
         if group_like:
             sent = self._groups.get(chat_id)
             if sent is not None and len(sent) == self._group_limit:
@@ -91,16 +125,21 @@ class Pacer:
                 at = max(at, last + self._private_interval)
         return at
 
-    def try_acquire(self, chat_id: int, group_like: bool, now: float) -> bool:
+    def try_acquire(
+        self, chat_id: int, group_like: bool, now: float, *, paid: bool = False
+    ) -> bool:
         """Record a send to this chat at ``now`` and return True, if every limit allows it."""
-        if self.earliest(chat_id, group_like, now) > now:
+        if self.earliest(chat_id, group_like, now, paid=paid) > now:
             return False
-        self.record(chat_id, group_like, now)
+        self.record(chat_id, group_like, now, paid=paid)
         return True
 
-    def record(self, chat_id: int, group_like: bool, at: float) -> None:
+    def record(self, chat_id: int, group_like: bool, at: float, *, paid: bool = False) -> None:
         """Count a send made at ``at`` (for sends the pacer did not grant itself)."""
-        self._recent.append(at)
+        if self._paid is not None:
+            self._paid.record(at)
+        if not (paid and self._paid is not None):
+            self._free.record(at)
         if group_like:
             sent = self._groups.get(chat_id)
             if sent is None:

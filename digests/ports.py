@@ -47,6 +47,7 @@ class OutgoingMessage:
     thread_id: int | None = None  # a forum thread (Bot API message_thread_id); None: General
     silent: bool = False  # Bot API disable_notification
     buttons: tuple[Button, ...] = ()  # one per row
+    paid: bool = False  # Bot API allow_paid_broadcast: above the free ceiling, for Stars
 
 
 @dataclass(frozen=True, slots=True)

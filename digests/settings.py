@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     allow_private_sources: bool = False
     log_level: str = "INFO"
     send_rate: float = Field(default=25.0, gt=0, le=1000)
+    # Broadcasts as paid broadcasts (allow_paid_broadcast, 0.1 Star a message over the free
+    # rate, enabled in @BotFather) at up to paid_broadcast_rate; digests keep send_rate.
+    paid_broadcasts: bool = False
+    paid_broadcast_rate: float = Field(default=1000.0, gt=0, le=1000)
     fetch_timeout: float = Field(default=20.0, gt=0)
     fetch_max_bytes: int = Field(default=5_000_000, gt=0)
     fetch_per_host: int = Field(default=2, ge=1)
@@ -213,6 +217,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "HTTP_LISTEN: the health and metrics pages share the webhook's server; "
                 "leave HTTP_LISTEN unset or equal to WEBHOOK_LISTEN"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_paid_rate(self) -> Settings:
+        if self.paid_broadcasts and self.paid_broadcast_rate < self.send_rate:
+            raise ValueError(
+                f"PAID_BROADCAST_RATE ({self.paid_broadcast_rate:g}) is below SEND_RATE "
+                f"({self.send_rate:g}): paid broadcasts would go slower than free messages"
             )
         return self
 

@@ -12,6 +12,8 @@ from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import select, update
 from telegram import Bot
 
@@ -20,6 +22,7 @@ from digests.db import Database
 from digests.delivery import Delivery, plain_text
 from digests.models import Chat, OutboxMessage, Subscription
 from digests.pacing import Pacer
+from digests.settings import Settings
 from digests.store import chats as chat_store
 from digests.store import outbox, state
 from digests.store import topics as topic_store
@@ -360,3 +363,60 @@ async def test_postgres_senders_never_claim_the_same_row(postgres_url: str) -> N
         async with db.transaction() as session:
             await session.execute(OutboxMessage.__table__.delete())
         await db.close()
+
+
+async def test_paid_broadcasts_go_past_the_free_ceiling_while_digests_keep_it(
+    db: Database, server: BotApiServer, bot: Bot
+) -> None:
+    """PAID_BROADCASTS: broadcasts carry allow_paid_broadcast and run at the paid rate; the
+    digests beside them keep SEND_RATE, and Telegram (the server's two windows) refuses none."""
+    free, paid = 10, 50
+    server.rate_limit(free, paid_per_second=paid)
+    await queue(db, [draft(f"b{i}", 9000 + i, lane=Lane.BROADCAST) for i in range(100)])
+    await queue(db, [draft(f"d{i}", 9500 + i) for i in range(20)])
+    settings = Settings(
+        bot_token=server.token, send_rate=free, paid_broadcasts=True, paid_broadcast_rate=paid
+    )
+    sender = Delivery.from_settings(db, TelegramSender(bot, timeout=5), settings, owner=None)
+
+    await sender.drain_once()
+
+    sent = sends(server)
+    refused = [(c.chat_id, c.at) for c in server.calls_of("sendMessage") if c.status == 429]
+    assert len(sent) == 120 and not refused, refused
+    paid_calls = [c for c in sent if c.params.get("allow_paid_broadcast")]
+    assert sorted(c.chat_id for c in paid_calls) == list(range(9000, 9100))
+    free_times = sorted(c.at for c in sent if not c.params.get("allow_paid_broadcast"))
+    assert max(_in_any_second(free_times)) <= free
+    assert max(_in_any_second(sorted(c.at for c in paid_calls))) > free
+
+
+async def test_without_paid_broadcasts_a_broadcast_keeps_the_free_ceiling(
+    db: Database, server: BotApiServer, bot: Bot
+) -> None:
+    server.rate_limit(10)
+    await queue(db, [draft(f"b{i}", 9000 + i, lane=Lane.BROADCAST) for i in range(25)])
+    settings = Settings(bot_token=server.token, send_rate=10)
+    sender = Delivery.from_settings(db, TelegramSender(bot, timeout=5), settings, owner=None)
+
+    await sender.drain_once()
+
+    sent = sends(server)
+    assert len(sent) == 25 and not any(c.params.get("allow_paid_broadcast") for c in sent)
+    assert server.accepted_per_second_windows() <= 10
+
+
+def test_a_paid_rate_below_the_free_rate_is_a_clear_setting_error() -> None:
+    with pytest.raises(ValidationError, match="PAID_BROADCAST_RATE"):
+        Settings(send_rate=30, paid_broadcasts=True, paid_broadcast_rate=20)
+
+
+def _in_any_second(times: Sequence[float]) -> list[int]:
+    """For each send, how many sends fall in the one-second window it starts."""
+    counts, end = [], 0
+    for start, at in enumerate(times):
+        end = max(end, start)
+        while end < len(times) and times[end] - at < 1.0:
+            end += 1
+        counts.append(end - start)
+    return counts or [0]

@@ -244,3 +244,44 @@ def test_token_buckets_refuse_nonsense() -> None:
         TokenBuckets(0, 5)
     with pytest.raises(ValueError):
         TokenBuckets(1, 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(paid_first=st.lists(st.booleans(), min_size=50, max_size=400))
+def test_paid_sends_get_their_own_ceiling_and_free_ones_keep_theirs(
+    paid_first: list[bool],
+) -> None:
+    """Free sends never pass the free rate; all sends together never pass the paid rate."""
+    pacer = Pacer(10, paid_rate=100)
+    clock = 0.0
+    free: list[float] = []
+    every: list[float] = []
+    for i, paid in enumerate(paid_first):
+        at = pacer.earliest(i, False, clock, paid=paid)
+        assert pacer.try_acquire(i, False, at, paid=paid)
+        clock = at
+        every.append(at)
+        if not paid:
+            free.append(at)
+    assert most_in_any_window(free, 1.0) <= 10
+    assert most_in_any_window(every, 1.0) <= 100
+
+
+def test_a_hundred_paid_sends_fit_in_the_second_ten_free_ones_take() -> None:
+    pacer = Pacer(10, paid_rate=100)
+    paid = [send_paid(pacer, 1000 + i) for i in range(100)]
+    unpaid = Pacer(10)
+    free = [send(unpaid, 1000 + i, False, 0.0) for i in range(100)]
+    assert paid[-1] < 1.0 < free[-1]
+
+
+def send_paid(pacer: Pacer, chat_id: int) -> float:
+    at = pacer.earliest(chat_id, False, 0.0, paid=True)
+    pacer.record(chat_id, False, at, paid=True)
+    return at
+
+
+def test_without_a_paid_rate_the_paid_flag_changes_nothing() -> None:
+    pacer = Pacer(10)
+    times = [send_paid(pacer, 1000 + i) for i in range(20)]
+    assert most_in_any_window(times, 1.0) <= 10

@@ -824,6 +824,7 @@ class BotApiServer:
         self.topics: dict[tuple[int, int], ForumTopic] = {}  # (chat id, thread id) -> topic
         self._faults: list[Fault] = []
         self._limiter: SlidingWindowLimiter | None = None
+        self._paid_limiter: SlidingWindowLimiter | None = None
         self._limited_methods: frozenset[str] = _RATE_LIMITED_METHODS
         self._gates: list[Gate] = [self._outage_gate, self._fault_gate, self._rate_limit_gate]
         # Whole-server faults (see go_down, stall, fail_everything).
@@ -1032,7 +1033,14 @@ class BotApiServer:
     def _rate_limit_gate(self, method: str, params: JSONDict) -> ApiError | None:
         if self._limiter is None or method not in self._limited_methods:
             return None
-        wait = self._limiter.try_acquire(time.monotonic())
+        now = time.monotonic()
+        # A paid broadcast skips the free window; every send counts in the paid one.
+        paid = params.get("allow_paid_broadcast") in (True, "true", "True", "1")
+        wait = None
+        if self._paid_limiter is not None:
+            wait = self._paid_limiter.try_acquire(now)
+        if wait is None and not paid:
+            wait = self._limiter.try_acquire(now)
         if wait is None:
             return None
         return ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
@@ -1092,12 +1100,23 @@ class BotApiServer:
         old = self.chats.get(chat_id)
         self.add_chat(new_chat_id, "supergroup", title=old.title if old else None)
 
-    def rate_limit(self, per_second: float | None, *, methods: Iterable[str] | None = None) -> None:
+    def rate_limit(
+        self,
+        per_second: float | None,
+        *,
+        methods: Iterable[str] | None = None,
+        paid_per_second: float | None = None,
+    ) -> None:
         """Enforce a global sliding one-second window over the sending methods (None: off).
 
         Refused calls get 429 "Too Many Requests: retry after N" with parameters.retry_after.
+        With ``paid_per_second``, calls with ``allow_paid_broadcast`` skip the free window and
+        every call counts in a second window of that size, as Telegram's paid broadcasts do.
         """
         self._limiter = SlidingWindowLimiter(per_second) if per_second else None
+        self._paid_limiter = (
+            SlidingWindowLimiter(paid_per_second) if per_second and paid_per_second else None
+        )
         if methods is not None:
             self._limited_methods = frozenset(self._by_lower.get(m.lower(), m) for m in methods)
 
