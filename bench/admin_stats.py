@@ -105,10 +105,10 @@ async def seed(db: Database, now: datetime) -> None:
                 seconds=rng.randint(0, max(1, int((now - today).total_seconds()) - 600))
             )
             sent = due + timedelta(seconds=rng.expovariate(1 / 40))
-            lane = 2
+            lane = 3  # Lane.DIGEST
         else:
             sent = now - timedelta(seconds=rng.randint(86400, 30 * 86400))
-            due, lane = sent, rng.choice((0, 1, 2))
+            due, lane = sent, rng.choice((0, 1, 3))
         outbox.append(
             {"key": f"k{n}", "chat_id": rng.randint(1, CHATS), "lane": lane, "text": "x",
              "html": True, "disable_preview": True, "status": "sent", "attempts": 1,

@@ -215,7 +215,7 @@ class Day:
                 {
                     "key": f"digest:{chat}:{day}:{m // chats}",
                     "chat_id": chat,
-                    "lane": 2,
+                    "lane": 3,  # Lane.DIGEST
                     "text": f"<b>Your digest</b> {chat} {day}\n{rng.choice(pools.digests)}",
                     "html": True,
                     "disable_preview": True,

@@ -24,6 +24,7 @@ UI_LANGUAGE = "lang"
 NEWS_LANGUAGES = "langs"
 FOLLOW_ANSWER = "pf"
 REMOVE_TOPIC = "pu"
+ALERT_TOGGLE = "pa"
 ADMIN_SOURCES = "as"
 ADMIN_TOPICS = "at"
 BROADCAST_AUDIENCE = "bca"
@@ -45,6 +46,7 @@ OWNERS: dict[str, str] = {
     NEWS_LANGUAGES: "bot.handlers.language",
     FOLLOW_ANSWER: "bot.handlers.follow",
     REMOVE_TOPIC: "bot.handlers.follow",
+    ALERT_TOGGLE: "bot.handlers.follow",
     ADMIN_SOURCES: "bot.handlers.admin_sources",
     ADMIN_TOPICS: "bot.handlers.admin_topics",
     BROADCAST_AUDIENCE: "bot.handlers.broadcast",

@@ -180,7 +180,7 @@ async def _run_roles(
         scheduler = NewsScheduler(
             db,
             settings,
-            Ingest(db, settings, fetcher),
+            Ingest(db, settings, fetcher, renderer=renderer, notify=services.notify_sender),
             renderer,
             notify=services.notify_sender,
             telemetry=metrics,

@@ -116,9 +116,16 @@ class TopicPool:
         """The topic's candidates inside ``window``, best first."""
         return [self._all[p] for p in self._positions(topic_id, window)]
 
-    def top(self, topic_ids: Collection[int], window: Window, limit: int) -> list[Pick]:
+    def top(
+        self,
+        topic_ids: Collection[int],
+        window: Window,
+        limit: int,
+        skip_stories: Collection[int] = (),
+    ) -> list[Pick]:
         """The best ``limit`` picks over ``topic_ids`` in ``window``: one per article (under its
-        best-ranked topic) and one per event (or story, for one in no event)."""
+        best-ranked topic) and one per event (or story, for one in no event), none of
+        ``skip_stories`` (sent as alerts)."""
         lists = [self._positions(t, window) for t in topic_ids]
         # Merge only the heads of the lists: every rank up to the smallest last rank of a cut
         # list is there, so the walk is exact up to it; go deeper in the rare case it is not.
@@ -130,12 +137,14 @@ class TopicPool:
                 if len(lists) == 1
                 else sorted(chain.from_iterable(ranks[:depth] for ranks in lists))
             )
-            picks = self._walk(heads, min(cut) if cut else None, limit)
+            picks = self._walk(heads, min(cut) if cut else None, limit, skip_stories)
             if picks is not None:
                 return picks
             depth *= 4
 
-    def _walk(self, ranks: Iterable[int], bound: int | None, limit: int) -> list[Pick] | None:
+    def _walk(
+        self, ranks: Iterable[int], bound: int | None, limit: int, skip: Collection[int] = ()
+    ) -> list[Pick] | None:
         """Picks from ``ranks`` (ascending); None if ranks past ``bound`` would be needed."""
         everything = self._all
         picks: list[Pick] = []
@@ -148,6 +157,10 @@ class TopicPool:
             if candidate.article_id in seen_articles:
                 continue  # already taken under a topic it matched more strongly
             seen_articles.add(candidate.article_id)
+            if candidate.story_id is not None and candidate.story_id in skip:
+                if candidate.event_id is not None:  # its event's other reports stay out too
+                    seen_stories.add(("event", candidate.event_id))
+                continue
             same = (
                 ("event", candidate.event_id)
                 if candidate.event_id is not None
@@ -185,6 +198,7 @@ def assemble(
     window: Window,
     max_items: int,
     topic_order: Mapping[int, str],
+    skip_stories: Collection[int] = (),
 ) -> tuple[Section, ...]:
     """The best ``max_items`` new articles on ``topic_ids``, grouped under topic headings.
 
@@ -192,11 +206,11 @@ def assemble(
     carried by several sources, or an event several outlets wrote up, appears once, as its
     best-ranked article. Sections are ordered
     by their best pick, so the strongest news opens the digest; ``topic_order`` (topic id to
-    name) breaks ties.
+    name) breaks ties. Stories in ``skip_stories`` (the chat had them as alerts) are left out.
     """
     if max_items <= 0 or not topic_ids:
         return ()
-    return group(pool.top(topic_ids, window, max_items), topic_order)
+    return group(pool.top(topic_ids, window, max_items, skip_stories), topic_order)
 
 
 def group(picks: Sequence[Pick], topic_order: Mapping[int, str]) -> tuple[Section, ...]:

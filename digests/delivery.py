@@ -62,6 +62,8 @@ WallClock = Callable[[], datetime]
 DEFAULT_LIFETIMES = {
     Lane.REPLY: timedelta(hours=1),
     Lane.BROADCAST: timedelta(hours=24),
+    # An alert is left out of the digest, so it is worth sending as long as a digest is.
+    Lane.ALERT: timedelta(hours=6),
     Lane.DIGEST: timedelta(hours=6),
 }
 
@@ -72,6 +74,7 @@ def lifetimes(*, catch_up_hours: float, broadcast_hours: float) -> dict[Lane, ti
     return {
         **DEFAULT_LIFETIMES,
         Lane.DIGEST: timedelta(hours=catch_up_hours),
+        Lane.ALERT: timedelta(hours=catch_up_hours),
         Lane.BROADCAST: timedelta(hours=broadcast_hours),
     }
 

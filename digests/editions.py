@@ -29,6 +29,7 @@ from digests.ports import Button, ButtonAction
 from digests.render import Renderer, localized_age, localized_date, safe_link
 from digests.schedule import DigestSchedule, due_slot, next_slot, period_key
 from digests.split import pack_digest
+from digests.store import alerts as alert_store
 from digests.store import editions as store
 from digests.store import state
 from digests.store.headlines import ALSO_SHOWN
@@ -40,8 +41,9 @@ from digests.truncation import truncate
 log = logging.getLogger(__name__)
 
 # What makes two chats' digests identical: topics, window, cap, slot, local date, language,
-# and whether an empty digest becomes a note.
-_Key = tuple[frozenset[int], Window, int, datetime, str, str, bool]
+# whether an empty digest becomes a note, and the stories it had as alerts (usually none).
+_Key = tuple[frozenset[int], Window, int, datetime, str, str, bool, frozenset[int]]
+_NONE: frozenset[int] = frozenset()
 
 # Chats per transaction: bigger batches share more renderings and statements; 2,000 keeps
 # a batch's distinct digests (~13 KB each: an emoji makes Python store 4 bytes a character)
@@ -55,6 +57,9 @@ MAX_LOOKBACK = timedelta(days=8)
 # each, so ~7 MB. 4,096 held 55 MB for few hits when topic sets vary.
 _RENDER_CACHE = 512
 _RETRY_BROKEN = timedelta(days=1)
+# Alerts recorded a little before a window opens still count: a story's alert is queued when
+# an article is stored, and the story may have been first seen just before (another copy).
+ALERT_MARGIN = timedelta(days=1)
 # Characters of a title on a digest item's Read button (Telegram cuts long labels anyway).
 READ_LABEL_TITLE = 40
 
@@ -173,7 +178,15 @@ async def preview_digest(
             return DigestPreview((note,), 0, next_at)
         window = _window(chat.last_digest_at, now)
         await editor.cover(session, [window])
-        sections = assemble(editor.pool, topics, window, chat.max_items, editor.names)
+        alerted = await alert_store.alerted_stories(session, [chat_id], window.since - ALERT_MARGIN)
+        sections = assemble(
+            editor.pool,
+            topics,
+            window,
+            chat.max_items,
+            editor.names,
+            alerted.get(chat_id, _NONE),
+        )
         await editor.load_texts(session, [sections])
     if not sections:
         note = renderer.render(
@@ -231,26 +244,32 @@ async def _run_batch(
             changes.append(store.Reschedule(chat.id, slot, following))
 
     topics = await store.followed_topics(session, [chat.id for chat, _ in due])
+    windows = [_window(chat.last_digest_at, slot) for chat, slot in due]
+    alerted = await alert_store.alerted_stories(
+        session,
+        [chat.id for chat, _ in due],
+        min((w.since for w in windows), default=now) - ALERT_MARGIN,
+    )
     # Chats whose digest has the same inputs share one: assembled and rendered once.
     keys: list[_Key] = []
-    missing: dict[_Key, tuple[frozenset[int], Window, int]] = {}
+    missing: dict[_Key, tuple[frozenset[int], Window, int, frozenset[int]]] = {}
     ready: dict[_Key, _Rendered] = {}  # held here: the shared cache may evict meanwhile
-    for chat, slot in due:
+    for (chat, slot), window in zip(due, windows, strict=True):
         followed = topics.get(chat.id, frozenset())
-        window = _window(chat.last_digest_at, slot)
         lang = supported_language(chat.language)
         date = editor.date(slot, chat.timezone, lang)
-        key = (followed, window, chat.max_items, slot, date, lang, chat.notify_empty)
+        skip = alerted.get(chat.id, _NONE)
+        key = (followed, window, chat.max_items, slot, date, lang, chat.notify_empty, skip)
         keys.append(key)
         found = editor.cached(key)
         if found is not None:
             ready[key] = found
         elif key not in missing:
-            missing[key] = (followed, window, chat.max_items)
-    await editor.cover(session, [window for _, window, _ in missing.values()])
+            missing[key] = (followed, window, chat.max_items, skip)
+    await editor.cover(session, [window for _, window, _, _ in missing.values()])
     plans = {
-        key: assemble(editor.pool, followed, window, cap, editor.names)
-        for key, (followed, window, cap) in missing.items()
+        key: assemble(editor.pool, followed, window, cap, editor.names, skip)
+        for key, (followed, window, cap, skip) in missing.items()
     }
     await editor.load_texts(session, plans.values())
     for key, sections in plans.items():
@@ -449,7 +468,7 @@ class _Editor:
     def render(self, key: _Key, sections: tuple[Section, ...]) -> _Rendered:
         """Render and remember the digest for ``key``: its messages, none when empty and the
         chat wants no note."""
-        topics, _, _, slot, date, lang, notify_empty = key
+        topics, _, _, slot, date, lang, notify_empty, _ = key
         items = sum(len(s.picks) for s in sections)
         if items:
             header = self._headers.get((date, lang))

@@ -11,8 +11,8 @@ and several processes on one database agree.
 
 The steps after storing run in the transaction that stores the articles, in this order:
 language, story (copies of one story join it), event (other outlets' write-ups of the same
-happening join one event, ``digests.event_assignment``), topics. They receive the stored
-values and do not select them again.
+happening join one event, ``digests.event_assignment``), topics, alerts (``digests.alerts``).
+They receive the stored values and do not select them again.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digests.alerts import Alerts
 from digests.db import Database
 from digests.event_assignment import assign_events
 from digests.matching import FEED_STRENGTH, MatchableText, TopicMatch, TopicMatcher
+from digests.render import Renderer
 from digests.settings import Settings
 from digests.sources.fetch import Fetcher
 from digests.sources.language import article_sample, detect_all
@@ -80,6 +82,8 @@ class Ingest:
         *,
         story_window: timedelta = DEFAULT_WINDOW,
         concurrency: int = CONCURRENCY,
+        renderer: Renderer | None = None,
+        notify: Callable[[], None] | None = None,
     ) -> None:
         self._db = db
         self._settings = settings
@@ -87,6 +91,10 @@ class Ingest:
         self._concurrency = concurrency
         self.story_window = story_window
         self.topics = TopicMatcherCache()
+        self.alerts = Alerts(renderer or Renderer(), per_hour=settings.alerts_per_hour)
+        # Wakes the sender once alerts are committed (it also polls about once a second).
+        self._notify = notify
+        self._alerts_waiting = False
 
     async def fetch_all(
         self,
@@ -97,6 +105,12 @@ class Ingest:
     ) -> FetchSummary:
         """Fetch the given sources (those due at ``now`` when None) once, store and file
         new articles. ``on_done(report)`` is called as each source finishes."""
+
+        def done(report: FetchReport) -> None:
+            self._wake()
+            if on_done is not None:
+                on_done(report)
+
         return await update_all(
             self._db,
             self._fetcher,
@@ -105,7 +119,7 @@ class Ingest:
             after_store=self.after_store(now),
             source_ids=list(source_ids) if source_ids is not None else None,
             concurrency=self._concurrency,
-            on_done=on_done,
+            on_done=done,
             enrich=self._settings.fetch_pages,
         )
 
@@ -120,11 +134,17 @@ class Ingest:
             after_store=self.after_store(now),
             enrich=self._settings.fetch_pages,
         )
+        self._wake()
         return report
+
+    def _wake(self) -> None:
+        if self._alerts_waiting and self._notify is not None:
+            self._notify()
+        self._alerts_waiting = False
 
     def after_store(self, now: datetime) -> AfterStore:
         """What happens to new articles in the transaction that stores them: language, story,
-        event, topics."""
+        event, topics, alerts."""
 
         async def run(session: AsyncSession, new: list[NewArticle]) -> None:
             new = await detect_languages(session, new)
@@ -132,6 +152,8 @@ class Ingest:
             await assign_events(session, started, now)
             await self.topics.store_matches(session, new)
             await store_feed_matches(session, new)
+            if await self.alerts.queue(session, [a.id for a in new], now):
+                self._alerts_waiting = True
 
         return run
 

@@ -119,8 +119,28 @@ class Topic(Base):
     owner_chat_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), nullable=True
     )
+    # A keyword topic whose new stories are sent to its owner at once (an "alert").
+    alert: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SentAlert(Base):
+    """A story sent to a chat as an alert: never again as an alert, and not in its digest.
+
+    Also what the hourly cap counts. Kept as long as a digest can look back (pruned with the
+    digest editions).
+    """
+
+    __tablename__ = "alerts"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    story_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(Integer)
+    topic_id: Mapped[int] = mapped_column(Integer)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Subscription(Base):
@@ -259,7 +279,7 @@ class ArticleTopic(Base):
 class OutboxMessage(Base):
     """A message to send, written before it is sent; ``key`` makes queuing idempotent.
 
-    Lanes: 0 replies to commands, 1 broadcasts, 2 digests; lower goes first.
+    Lanes: 0 replies to commands, 1 broadcasts, 2 alerts, 3 digests; lower goes first.
     Status: ``pending`` → ``sending`` (claimed, in flight) → ``sent`` | ``failed`` | ``dropped``.
     A row found in ``sending`` at start may or may not have reached Telegram.
     """

@@ -117,6 +117,7 @@ RULES: tuple[Rule, ...] = (
         prune_store.article_texts_batch,
     ),
     Rule("digest editions", lambda p: p.history, *_aged(prune_store.EDITIONS)),
+    Rule("alerts sent", lambda p: p.history, *_aged(prune_store.ALERTS)),
     Rule("broadcasts", lambda p: p.history, *_aged(prune_store.BROADCASTS)),
     Rule("story signatures", lambda p: p.signatures, *_aged(prune_store.SIGNATURES)),
     Rule("story keys", lambda p: p.signatures, *_aged(prune_store.STORY_KEYS)),

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     default_fetch_interval: int = Field(default=900, ge=60)
     fetch_pages: bool = True
     catch_up_hours: float = Field(default=6.0, ge=0)
+    # Alerts a chat may get in any hour; the stories past it wait for the digest.
+    alerts_per_hour: int = Field(default=3, ge=0, le=60)
     # Running as a service: webhook instead of long polling, the operators' HTTP server, logs.
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

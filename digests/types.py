@@ -40,6 +40,7 @@ class TopicInfo:
     keywords: tuple[str, ...]
     exclude: tuple[str, ...] = ()
     followers: int = 0
+    alert: bool = False  # a keyword topic whose new stories are sent at once
 
 
 @dataclass(frozen=True, slots=True)

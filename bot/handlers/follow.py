@@ -1,5 +1,8 @@
 """/follow, /following, /unfollow: a chat's personal keyword topics, previewed before saving.
 
+A keyword topic can be switched to an alert (its new stories sent at once) from the /following
+list or right after Save: ``pa:<topic id>:<1|0>``, checked against the chat that pressed.
+
 /follow shows which recent articles the words would have matched, with Save / Cancel buttons.
 The words wait in ``chat_data`` under a short random token; the buttons carry only that token
 (``pf:save:<token>``), because callback data is at most 64 bytes and can be forged: it is a
@@ -22,6 +25,7 @@ from bot import callbacks
 from bot.chat import ChatContext, chat_handler
 from bot.filters import can_manage_chat
 from digests import personal_topics as personal
+from digests.alerts import set_topic_alert
 from digests.errors import NewsbotError, NotFound
 from digests.i18n import N_
 from digests.timeutil import utcnow
@@ -32,7 +36,9 @@ MAX_PENDING = 5
 _PENDING = "follow.pending"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8}")
 _EXPIRED = N_("This button has expired.")
-CALLBACK_PATTERN = callbacks.pattern(callbacks.FOLLOW_ANSWER, callbacks.REMOVE_TOPIC)
+CALLBACK_PATTERN = callbacks.pattern(
+    callbacks.FOLLOW_ANSWER, callbacks.REMOVE_TOPIC, callbacks.ALERT_TOGGLE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,16 +64,29 @@ class RemoveTopic:
     topic_id: int
 
 
-def encode(action: FollowAnswer | RemoveTopic) -> str:
+@dataclass(frozen=True, slots=True)
+class ToggleAlert:
+    """Switch personal topic ``topic_id`` to an alert (``on``) or back to the digest."""
+
+    topic_id: int
+    on: bool
+
+
+Action = FollowAnswer | RemoveTopic | ToggleAlert
+
+
+def encode(action: Action) -> str:
     """Callback data for ``action``: at most 16 bytes."""
     match action:
+        case ToggleAlert(topic_id, on):
+            return f"{callbacks.ALERT_TOGGLE}:{topic_id}:{int(on)}"
         case FollowAnswer(token, save):
             return f"{callbacks.FOLLOW_ANSWER}:{'save' if save else 'no'}:{token}"
         case RemoveTopic(topic_id):
             return f"{callbacks.REMOVE_TOPIC}:{topic_id}"
 
 
-def decode(data: str | None) -> FollowAnswer | RemoveTopic | None:
+def decode(data: str | None) -> Action | None:
     """The action in callback ``data``, or None when it is not one this module made."""
     if not data or len(data) > 64:
         return None
@@ -77,6 +96,9 @@ def decode(data: str | None) -> FollowAnswer | RemoveTopic | None:
         case [callbacks.REMOVE_TOPIC, number]:
             topic_id = callbacks.small_int(number)
             return RemoveTopic(topic_id) if topic_id else None
+        case [callbacks.ALERT_TOGGLE, number, "0" | "1" as flag]:
+            topic_id = callbacks.small_int(number)
+            return ToggleAlert(topic_id, flag == "1") if topic_id else None
     return None
 
 
@@ -125,19 +147,38 @@ def _confirm_keyboard(chat: ChatContext, token: str) -> InlineKeyboardMarkup:
     )
 
 
-def _list_keyboard(topics: list[TopicInfo]) -> InlineKeyboardMarkup | None:
+def _list_keyboard(
+    chat: ChatContext, topics: list[TopicInfo], *, alerts: bool = True
+) -> InlineKeyboardMarkup | None:
+    """A remove button per topic and, beside it, its alert switch (not when picking one)."""
     if not topics:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    f"✖ {number}. {topic.name}", callback_data=encode(RemoveTopic(topic.id))
-                )
-            ]
-            for number, topic in enumerate(topics, start=1)
+    rows = []
+    for number, topic in enumerate(topics, start=1):
+        row = [
+            InlineKeyboardButton(
+                f"✖ {number}. {topic.name}", callback_data=encode(RemoveTopic(topic.id))
+            )
         ]
-    )
+        if alerts:
+            row.append(_alert_button(chat, topic.id, topic.alert))
+        rows.append(row)
+    return InlineKeyboardMarkup(rows)
+
+
+def _alert_button(chat: ChatContext, topic_id: int, on: bool) -> InlineKeyboardButton:
+    label = chat._("🔔 Alert: on") if on else chat._("🔕 Alert: off")
+    return InlineKeyboardButton(label, callback_data=encode(ToggleAlert(topic_id, not on)))
+
+
+async def _say_list(chat: ChatContext, *, picking: bool) -> None:
+    topics = await personal.following(chat.services.db, chat.id)
+    keyboard = _list_keyboard(chat, topics, alerts=not picking)
+    await chat.say("following", keyboard, topics=topics, picking=picking, per_hour=_per_hour(chat))
+
+
+def _per_hour(chat: ChatContext) -> int:
+    return chat.services.settings.alerts_per_hour
 
 
 @chat_handler
@@ -166,9 +207,8 @@ async def follow(chat: ChatContext) -> None:
 
 @chat_handler
 async def show_following(chat: ChatContext) -> None:
-    """List the chat's personal topics, numbered, with a remove button for each."""
-    topics = await personal.following(chat.services.db, chat.id)
-    await chat.say("following", _list_keyboard(topics), topics=topics, picking=False)
+    """List the chat's personal topics, numbered, with remove and alert buttons for each."""
+    await _say_list(chat, picking=False)
 
 
 @chat_handler
@@ -180,8 +220,7 @@ async def unfollow(chat: ChatContext) -> None:
         return
     db = chat.services.db
     if not chat.args:
-        topics = await personal.following(db, chat.id)
-        await chat.say("following", _list_keyboard(topics), topics=topics, picking=True)
+        await _say_list(chat, picking=True)
         return
     try:
         removed = await personal.unfollow(db, chat.id, " ".join(chat.args))
@@ -204,6 +243,9 @@ async def on_follow_button(chat: ChatContext) -> None:
     if isinstance(action, RemoveTopic):
         await _remove(chat, action.topic_id)
         return
+    if isinstance(action, ToggleAlert):
+        await _toggle_alert(chat, action)
+        return
     request = _take(chat.context, action.token)
     if request is None:
         await chat.toast(chat._(_EXPIRED))
@@ -220,7 +262,11 @@ async def on_follow_button(chat: ChatContext) -> None:
         await chat.edit(chat.render("follow_refused", message=chat.explain(exc)))
         return
     await chat.toast(chat._("Following %(topic)s", topic=saved.topic.name))
-    await chat.edit(chat.render("follow_saved", name=saved.topic.name, matched=saved.matched))
+    html = chat.render(
+        "follow_saved", name=saved.topic.name, matched=saved.matched, per_hour=_per_hour(chat)
+    )
+    alert = InlineKeyboardMarkup([[_alert_button(chat, saved.topic.id, False)]])
+    await chat.edit(html, alert)
 
 
 async def _remove(chat: ChatContext, topic_id: int) -> None:
@@ -231,6 +277,33 @@ async def _remove(chat: ChatContext, topic_id: int) -> None:
         await chat.toast(chat.explain(exc))
         return
     await chat.toast(chat._("Unfollowed %(topic)s", topic=removed.name))
-    topics = await personal.following(db, chat.id)
-    html = chat.render("following", topics=topics, picking=False, removed=removed.name)
-    await chat.edit(html, _list_keyboard(topics))
+    await _edit_list(chat, removed=removed.name)
+
+
+async def _toggle_alert(chat: ChatContext, action: ToggleAlert) -> None:
+    try:
+        await set_topic_alert(chat.services.db, chat.id, action.topic_id, action.on)
+    except NotFound as exc:
+        await chat.toast(chat.explain(exc))
+        return
+    topics = await _edit_list(chat)
+    name = next((t.name for t in topics if t.id == action.topic_id), "")
+    if action.on:
+        toast = chat._(
+            "Alerts on for %(topic)s: new stories come at once, at most %(n)d an hour.",
+            topic=name,
+            n=_per_hour(chat),
+        )
+    else:
+        toast = chat._("Alerts off for %(topic)s: its stories come in the digest.", topic=name)
+    await chat.toast(toast)
+
+
+async def _edit_list(chat: ChatContext, removed: str | None = None) -> list[TopicInfo]:
+    """Show the /following list in place of the pressed message; returns the topics."""
+    topics = await personal.following(chat.services.db, chat.id)
+    html = chat.render(
+        "following", topics=topics, picking=False, removed=removed, per_hour=_per_hour(chat)
+    )
+    await chat.edit(html, _list_keyboard(chat, topics))
+    return topics

@@ -34,7 +34,8 @@ class Lane(enum.IntEnum):
 
     REPLY = 0
     BROADCAST = 1
-    DIGEST = 2
+    ALERT = 2  # a keyword topic's story sent at once (migration 0015 moved digests to 3)
+    DIGEST = 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ from digests.models import (
     EventProfile,
     EventTerm,
     OutboxMessage,
+    SentAlert,
     SentPerDay,
     StoryKey,
 )
@@ -173,6 +174,8 @@ EVENT_PROFILES = AgedRows(EventProfile.story_id, EventProfile.at)
 EVENT_KEYS = AgedRows(EventKey.at, EventKey.at)
 EVENT_TERMS = AgedRows(EventTerm.day, EventTerm.day)
 EDITIONS = AgedRows(DigestEdition.id, DigestEdition.created_at)
+# Sent alerts go with the editions: a digest never looks back further.
+ALERTS = AgedRows(SentAlert.queued_at, SentAlert.queued_at)
 BROADCASTS = AgedRows(Broadcast.id, Broadcast.created_at, lambda: Broadcast.status != "queued")
 
 

@@ -29,6 +29,7 @@ def to_info(topic: Topic, followers: int = 0) -> TopicInfo:
         keywords=tuple(topic.keywords),
         exclude=tuple(topic.exclude or ()),
         followers=followers,
+        alert=bool(topic.alert),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from types import SimpleNamespace
 
@@ -90,7 +91,7 @@ def _keyboards(lang: str) -> list[InlineKeyboardMarkup | None]:
             NewsLanguages(seen=("en", "ar", "fil"), chosen=("ar",)), lang
         ),
         follow._confirm_keyboard(chat, "A" * 8),
-        follow._list_keyboard([big_topic]),
+        follow._list_keyboard(chat, [big_topic, replace(big_topic, alert=True)]),  # type: ignore[arg-type]
         admin_sources._page_keyboard(chat, sources),
         admin_sources._removal_keyboard(chat, _source(BIGGEST_ID, paused=False), 10**9),
         broadcast.audience_keyboard(chat, 10**9),

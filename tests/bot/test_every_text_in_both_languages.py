@@ -262,6 +262,9 @@ async def keywords(talk: Talk) -> None:
     for refused in ("/follow", '/follow "open', "/follow -only", "/follow " + "word " * 20):
         await talk.one(refused)
     listed = await talk.one("/following")
+    await talk.press(listed, "", data=button_data(listed, "🔕"))  # an alert: on
+    await talk.press(listed, "", data=button_data(talk.harness.current(listed), "🔔"))  # off
+    await talk.press(listed, "", data="pa:999:1", edit=False)  # a topic gone since
     await talk.one("/follow syria")
     preview = await talk.one("/follow damascus")
     await talk.press(preview, "", data=button_data(preview, _save(talk)))

@@ -85,11 +85,11 @@ async def test_follow_previews_saves_lists_reads_and_unfollows(
     assert answer.params.get("text") == f"Following {NAME}"
     saved = harness.current(preview)
     assert (saved.text or "").startswith(f"Following “{NAME}”. 2 articles of the last 30 days")
-    assert saved.reply_markup is None
+    assert button_labels(saved) == ["🔕 Alert: off"]  # the one button: switch to an alert
 
     listing = await harness.send("/following")
     assert _numbered(listing) == [f"1. {NAME}"]
-    assert button_labels(listing) == [f"✖ 1. {NAME}"]
+    assert button_labels(listing) == [f"✖ 1. {NAME}", "🔕 Alert: off"]
 
     latest = await harness.send("/latest")
     assert _numbered(latest) == [
@@ -117,13 +117,15 @@ async def test_the_remove_button_edits_the_list_in_place(
     await _follow_and_save(harness, "/follow isis")
     await _follow_and_save(harness, '/follow "hasakah prison"')
     listing = await harness.send("/following")
-    assert button_labels(listing) == ["✖ 1. isis", '✖ 2. "hasakah prison"']
+    assert button_labels(listing) == [
+        "✖ 1. isis", "🔕 Alert: off", '✖ 2. "hasakah prison"', "🔕 Alert: off"
+    ]  # fmt: skip
 
     answer = await harness.press(listing, button_data(listing, "isis"))
     assert answer.params.get("text") == "Unfollowed isis"
     after = harness.current(listing)
     assert _numbered(after) == ['1. "hasakah prison"']
-    assert button_labels(after) == ['✖ 1. "hasakah prison"']
+    assert button_labels(after) == ['✖ 1. "hasakah prison"', "🔕 Alert: off"]
     latest = await harness.send("/latest")
     assert _numbered(latest) == [
         "1. Football: Hasakah prison FC wins the derby",
@@ -277,5 +279,5 @@ async def test_unfollow_alone_lists_the_keyword_topics_as_buttons_that_remove_th
         "Your keyword topics",
         "1. damascus",
     ]
-    assert button_labels(after) == ["✖ 1. damascus"]
+    assert button_labels(after) == ["✖ 1. damascus", "🔕 Alert: off"]
     assert [t.name for t in await personal_topics.following(harness.db, ALICE)] == ["damascus"]

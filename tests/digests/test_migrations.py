@@ -115,3 +115,29 @@ def test_0012_moves_each_chats_single_time_into_its_digest_times(empty_database_
     assert sorted(back) == [(71, "06:00"), (72, "21:00")]  # the first time is kept
     migrate.upgrade(url)
     asyncio.run(_sql(url, "DELETE FROM chats WHERE id IN (71, 72)"))
+
+
+def test_0015_moves_queued_digests_to_lane_3_and_back(empty_database_url: str) -> None:
+    url = empty_database_url
+    migrate.upgrade(url)
+    migrate.downgrade(url, "0014")
+    rows = ", ".join(
+        f"('m{lane}', 5, {lane}, 'x', true, true, 'pending', 0, '2026-11-01 00:00:00',"
+        " '2026-11-01 00:00:00')"
+        for lane in (0, 1, 2)
+    )
+    asyncio.run(
+        _sql(
+            url,
+            "DELETE FROM outbox WHERE key IN ('m0', 'm1', 'm2')",
+            "INSERT INTO outbox (key, chat_id, lane, text, html, disable_preview, status,"
+            f" attempts, not_before, created_at) VALUES {rows}",
+        )
+    )
+    migrate.upgrade(url)
+    lanes = "SELECT key, lane FROM outbox WHERE key IN ('m0', 'm1', 'm2') ORDER BY key"
+    assert asyncio.run(_sql(url, lanes)) == [("m0", 0), ("m1", 1), ("m2", 3)]
+    migrate.downgrade(url, "0014")
+    assert asyncio.run(_sql(url, lanes)) == [("m0", 0), ("m1", 1), ("m2", 2)]
+    migrate.upgrade(url)
+    asyncio.run(_sql(url, "DELETE FROM outbox WHERE key IN ('m0', 'm1', 'm2')"))

@@ -16,11 +16,13 @@ from digests.models import (
     ArticleSignature,
     ArticleTopic,
     Broadcast,
+    Chat,
     DigestEdition,
     EventKey,
     EventProfile,
     EventTerm,
     OutboxMessage,
+    SentAlert,
     Source,
     Story,
     StoryKey,
@@ -182,6 +184,25 @@ async def _seed(db: Database) -> None:
                 for age in (45, 31, 29, 1)
             ]
         )
+        session.add(
+            Chat(
+                id=1,
+                kind="private",
+                timezone="UTC",
+                digest_times="08:00",
+                created_at=NOW - 60 * DAY,
+                updated_at=NOW - 60 * DAY,
+            )
+        )
+        await session.flush()
+        session.add_all(
+            [
+                SentAlert(
+                    chat_id=1, story_id=age, article_id=4, topic_id=1, queued_at=NOW - age * DAY
+                )
+                for age in (40, 2)
+            ]
+        )
         session.add_all(
             [
                 _outbox("sent", 8 * DAY),
@@ -220,6 +241,7 @@ async def test_rows_past_retention_go_and_rows_within_stay(db: Database) -> None
         "outbox (failed)": 1,
         "article texts and leads": 2,
         "digest editions": 2,
+        "alerts sent": 1,
         "broadcasts": 1,
         "story signatures": 2,
         "story keys": 6,
@@ -351,7 +373,7 @@ async def test_one_process_prunes_per_hour_however_many_ask(db: Database) -> Non
 async def test_scheduled_prune_runs_only_with_the_turn(db: Database) -> None:
     await _seed(db)
     first = await retention.scheduled_prune(db, RetentionPolicy(), now=NOW)
-    assert first is not None and first.total == 23
+    assert first is not None and first.total == 24
     assert await retention.scheduled_prune(db, RetentionPolicy(), now=NOW) is None
 
 

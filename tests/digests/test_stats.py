@@ -10,6 +10,9 @@ from digests import stats
 from digests.db import Database
 from digests.models import Article, Broadcast, Chat, OutboxMessage, Source, Subscription, Topic
 from digests.render import Renderer
+from digests.store.outbox import Lane
+
+DIGEST = int(Lane.DIGEST)
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 TODAY = datetime(2026, 11, 24, tzinfo=UTC)
@@ -109,15 +112,19 @@ async def seed(db: Database, now: datetime = NOW) -> None:
         due = mark
         for late in (10, 20, 30, 40, 100):  # seconds: p50 30 s, p95 88 s
             session.add(
-                _outbox(lane=2, status="sent", sent_at=due + timedelta(seconds=late), due_at=due)
+                _outbox(
+                    lane=DIGEST, status="sent", sent_at=due + timedelta(seconds=late), due_at=due
+                )
             )
         # Sent early: counts as on time, not as negative lateness.
-        session.add(_outbox(lane=2, status="sent", sent_at=due - timedelta(seconds=5), due_at=due))
-        session.add(_outbox(lane=2, status="pending", sent_at=None, due_at=due))
+        session.add(
+            _outbox(lane=DIGEST, status="sent", sent_at=due - timedelta(seconds=5), due_at=due)
+        )
+        session.add(_outbox(lane=DIGEST, status="pending", sent_at=None, due_at=due))
         session.add(_outbox(lane=0, status="sent", sent_at=mark + timedelta(seconds=1)))
         yesterday = now - timedelta(days=1)
         for _ in range(3):
-            session.add(_outbox(lane=2, status="sent", sent_at=yesterday, due_at=yesterday))
+            session.add(_outbox(lane=DIGEST, status="sent", sent_at=yesterday, due_at=yesterday))
         session.add(_outbox(lane=1, status="failed", sent_at=None))
         session.add_all(
             [

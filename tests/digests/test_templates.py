@@ -153,6 +153,10 @@ CASES: dict[str, list[dict[str, Any]]] = {
     ],
     "digest_header": [{"date": "Mon 17 Feb", "when": "08:00", "preview": p} for p in (True, False)],
     "digest_heading": [{"topic": "Iraq"}],
+    "alert": [
+        {"topic": "<floods> & rain", "item": ITEM},
+        {"topic": "floods", "item": _with(ITEM, url="", lead="", matched="")},
+    ],
     "digest_item": [
         {"item": ITEM},
         {"item": _with(ITEM, url="", lead="", matched="", also_more=0)},
@@ -173,13 +177,14 @@ CASES: dict[str, list[dict[str, Any]]] = {
     ],
     "follow_refused": [{"message": "(message)"}],
     "follow_removed": [{"name": "floods"}],
-    "follow_saved": [{"name": "floods", "matched": m} for m in (0, 3)],
+    "follow_saved": [{"name": "floods", "matched": m, "per_hour": 3} for m in (0, 3)],
     "following": [
-        {"topics": [{"name": "floods"}], "picking": p, "removed": r}
+        {"topics": [{"name": "floods", "alert": a}], "picking": p, "removed": r, "per_hour": 3}
         for p in (True, False)
         for r in ("", "rain")
+        for a in (True, False)
     ]
-    + [{"topics": [], "picking": False, "removed": ""}],
+    + [{"topics": [], "picking": False, "removed": "", "per_hour": 3}],
     "group_admins_only": [{}],
     "help": [{"group": g} for g in (True, False)],
     "hint": [{}],
