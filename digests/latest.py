@@ -13,6 +13,7 @@ from digests.i18n import N_
 from digests.store import headlines as headline_store
 from digests.store import personal_topics as personal_store
 from digests.store import topics as topic_store
+from digests.store import user_feeds as user_feed_store
 from digests.store.chat_language import get_news_languages
 from digests.types import Headline, LatestResult
 
@@ -36,10 +37,13 @@ async def latest_headlines(
     """The newest headlines, newest first; names the reason when there are none."""
     async with db.transaction() as session:
         if topic_name and topic_name.strip():
-            # The chat's own keyword topic first, then a curated one; never another chat's.
-            topic = await topic_store.find_topic(
-                session, topic_name, owner_chat_id=chat_id
-            ) or await topic_store.find_topic(session, topic_name)
+            # The chat's own keyword topic first, then its own feed, then a curated topic;
+            # never another chat's.
+            topic = (
+                await topic_store.find_topic(session, topic_name, owner_chat_id=chat_id)
+                or await user_feed_store.find_feed_topic(session, chat_id, topic_name)
+                or await topic_store.find_topic(session, topic_name)
+            )
             if topic is None:
                 known = [t.name for t in await topic_store.curated_topics(session)]
                 raise UnknownTopic(topic_name.strip(), known)

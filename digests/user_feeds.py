@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
@@ -110,32 +111,42 @@ async def add_feed(
         feed_url, feed = await read_feed(fetcher, url, allow_private=settings.allow_private_sources)
     except SourceError as exc:
         raise _refusal(exc, settings) from None
-    newest = newest_entry(feed.entries)
     label = " ".join(clean_chars(feed.title or "").split()) or _host(feed_url)
-    async with db.transaction() as session:
-        await _check_host(session, feed_url)
-        found = await source_store.find_source(session, feed_url)
+    try:
+        async with db.transaction() as session:
+            await _check_host(session, feed_url)
+            found = await source_store.find_source(session, feed_url)
+            if found is None:
+                await _check_total_cap(session, settings)
+                source_id = await source_store.add_source(
+                    session,
+                    url=canonical_url(feed_url),
+                    name=label[:256],
+                    kind="feed",
+                    fetch_interval=feed_interval(settings),
+                    now=now,
+                    origin=store.USER,
+                )
+                await _own(session, chat, source_id, label, settings, now=now)
+                newest = newest_entry(feed.entries)
+                return AddedFeed(
+                    source_id,
+                    label[:256],
+                    canonical_url(feed_url),
+                    len(feed.entries),
+                    newest.title if newest else None,
+                    shared=False,
+                )
+            found_id = found.id
+    except (IntegrityError, Duplicate):
+        # Another chat stored the same feed a moment ago (seen by add_source's own check or
+        # by the unique URL): it is one source, so join it.
+        async with db.transaction() as session:
+            found = await source_store.find_source(session, feed_url)
         if found is None:
-            await _check_total_cap(session, settings)
-            source_id = await source_store.add_source(
-                session,
-                url=canonical_url(feed_url),
-                name=label[:256],
-                kind="feed",
-                fetch_interval=feed_interval(settings),
-                now=now,
-                origin=store.USER,
-            )
-            await _own(session, chat, source_id, label, settings, now=now)
-            return AddedFeed(
-                source_id,
-                label[:256],
-                canonical_url(feed_url),
-                len(feed.entries),
-                newest.title if newest else None,
-                shared=False,
-            )
-    return await _attach(db, chat, found.id, settings, now=now)
+            raise
+        found_id = found.id
+    return await _attach(db, chat, found_id, settings, now=now)
 
 
 async def _attach(

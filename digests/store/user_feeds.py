@@ -137,6 +137,18 @@ async def chat_feeds(session: AsyncSession, chat_id: int) -> list[OwnedFeed]:
     return [OwnedFeed(*row) for row in rows.all()]
 
 
+async def find_feed_topic(session: AsyncSession, chat_id: int, name: str) -> Topic | None:
+    """The chat's feed topic named ``name`` (any case, as topic names compare), or None."""
+    wanted = " ".join(name.split()).casefold()
+    rows = await session.scalars(
+        select(Topic)
+        .join(SourceOwner, SourceOwner.topic_id == Topic.id)
+        .where(SourceOwner.chat_id == chat_id)
+        .order_by(SourceOwner.created_at)
+    )
+    return next((t for t in rows if " ".join(t.name.split()).casefold() == wanted), None)
+
+
 async def count_chat_feeds(session: AsyncSession, chat_id: int) -> int:
     """How many feeds the chat has added."""
     count = await session.scalar(

@@ -109,6 +109,11 @@ async def test_a_chat_gets_its_feed_and_no_other_chat_sees_it(
 
     mine = (await harness.send("/latest", chat_id=A)).text or ""
     assert SCHOOL in mine
+    one_feed = (await harness.send("/latest hasakah local", chat_id=A)).text or ""
+    assert SCHOOL in one_feed and "Derby" not in one_feed
+    assert "There is no topic called “Hasakah Local”." in (
+        (await harness.send("/latest Hasakah Local", chat_id=B)).text or ""
+    )
     assert mine.count("guards and inmates clash") == 1  # one story, however many carry it
     theirs = (await harness.send("/latest", chat_id=B)).text or ""
     assert PRISON in theirs  # the curated copy, as before
@@ -321,6 +326,23 @@ async def test_myfeeds_removes_and_the_last_removal_stops_the_fetching(
     hits = feeds.hits("/local.xml")
     await fetch_due(harness)
     assert feeds.hits("/local.xml") == hits
+
+
+async def test_two_chats_adding_one_new_feed_at_once_share_it(
+    harness: Harness, feeds: FeedServer
+) -> None:
+    mark = harness.server.mark()
+    for chat in (A, B):
+        harness.server.inject_message(chat, f"/addfeed {feeds.url('/local.xml')}")
+    for chat in (A, B):
+        [call] = await harness.server.wait_for_call("sendMessage", chat_id=chat, since=mark)
+        assert str(call.params["text"]).startswith("✅ Added “Hasakah Local”")
+    source = await _user_source(harness)
+    async with harness.db.transaction() as session:
+        owners = await session.scalars(
+            select(SourceOwner.chat_id).where(SourceOwner.source_id == source.id)
+        )
+        assert sorted(owners) == [A, B]
 
 
 async def test_stop_removes_the_chats_feeds_too(curated: Harness, feeds: FeedServer) -> None:
