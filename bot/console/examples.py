@@ -22,6 +22,7 @@ from digests.timeutil import utcnow
 
 EXAMPLES = Path(__file__).parent / "examples"
 FEEDS = ("world.xml", "arabic.xml")
+PORT = 47380
 _MINUTES = re.compile(r"\{minutes:(\d+)\}")
 
 
@@ -58,13 +59,16 @@ class ExampleServer:
         return [f"{self.base}/{name}" for name in FEEDS]
 
     async def start(self) -> None:
-        """Listen on 127.0.0.1 at a port the system picks."""
+        """Listen on 127.0.0.1, on :data:`PORT` when it is free (so a database kept with
+        ``--db`` finds its example sources at the same address), else on any free port."""
         app = web.Application()
         app.router.add_get("/{path:.*}", self._serve)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
+        try:
+            await web.TCPSite(self._runner, "127.0.0.1", PORT).start()
+        except OSError:
+            await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         port = self._runner.addresses[0][1]
         self.base = f"http://127.0.0.1:{port}"
 

@@ -66,9 +66,10 @@ def people(language: str) -> dict[str, Person]:
 
 HELP = (
     "You are chatting with newsbot; nothing leaves this computer. Type as in Telegram: "
-    "/start, /topics, /latest, /digest, /settings, /help… A number presses that button "
-    'of the newest message with buttons (\\7 sends the text "7"). /as user, /as admin and '
-    "/as group change who is typing and where; /quit or Ctrl-D ends."
+    "/start, /topics, /latest, /digest, /settings, /help… A number presses that button of "
+    "the newest message with buttons, unless the bot has just asked you a question "
+    '(\\7 always sends the text "7"). /as user, /as admin and /as group change who is typing '
+    "and where; /quit or Ctrl-D ends."
 )
 
 
@@ -125,7 +126,7 @@ async def _session(settings: Settings, options: Options, console: Console, folde
         if not options.feeds:
             await examples.start()
         feeds = list(options.feeds) or examples.feed_urls
-        await _load_news(db, fetcher, settings, feeds, screen, examples=not options.feeds)
+        await _load_news(db, fetcher, settings, feeds, screen)
         await _chat(settings, db, fetcher, telegram, screen, options.language)
     finally:
         await fetcher.close()
@@ -139,12 +140,11 @@ async def _load_news(
     settings: Settings,
     feeds: Sequence[str],
     screen: Screen,
-    *,
-    examples: bool,
 ) -> None:
-    """Add the feeds not added yet (and, for the examples, their topics), then fetch them."""
+    """Add the example topics to a database without topics and the feeds not added yet, then
+    fetch those feeds."""
     now = utcnow()
-    if examples and not await list_topics(db):
+    if not await list_topics(db):
         for topic in example_topics():
             await add_topic(db, topic.name, topic.keywords, now=now)
     known = {source.url for source in await all_sources(db)}
@@ -281,12 +281,24 @@ async def _read_lines(
             if person.chat_type != "private" and person.chat_id not in joined:
                 joined.add(person.chat_id)
                 update_id = telegram.add_bot_to(person)
-        elif line.isdigit() and (message := _newest_with_buttons(telegram, person.chat_id)):
+        elif (
+            line.isdigit()
+            and not _asked(telegram, person.chat_id)
+            and (message := _newest_with_buttons(telegram, person.chat_id))
+        ):
             update_id = _press(telegram, person, message, int(line), screen)
         else:
             update_id = telegram.type(person, line.removeprefix("\\"))
         if update_id is not None and not await turns.settled(update_id):
             screen.note("(the bot is still working on that; its answer will appear here)")
+
+
+def _asked(telegram: Telegram, chat_id: int) -> bool:
+    """Whether the bot's newest message in the chat waits for a typed answer (a forced
+    reply): then a number typed is that answer, not a button."""
+    mine = [m for (chat, _), m in telegram.messages.items() if chat == chat_id and m.from_bot]
+    newest = max(mine, key=lambda m: m.message_id, default=None)
+    return newest is not None and bool((newest.markup or {}).get("force_reply"))
 
 
 def _newest_with_buttons(telegram: Telegram, chat_id: int) -> Message | None:

@@ -98,7 +98,9 @@ class Message:
             out["document"] = {"file_id": f"d{self.message_id}", "file_unique_id": "d"}
         else:
             out["text"] = text
-        if self.markup:
+        if self.markup and "inline_keyboard" in self.markup:
+            # Telegram returns only inline keyboards with a message, never a reply keyboard
+            # or a forced reply.
             out["reply_markup"] = self.markup
         if self.edited:
             out["edit_date"] = int(time.time())

@@ -40,8 +40,9 @@ class Terminal:
         return self.wait_prompt(prompt)
 
 
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
+def _spawn(tmp_path: Path, args: list[str], **extra_env: str) -> pexpect.spawn:  # type: ignore[type-arg]
+    """``newsbot ARGS`` in a 120-column pty, in a folder of its own, with none of the
+    operator's bot settings."""
     env = {
         **os.environ,
         "COLUMNS": "120",
@@ -49,18 +50,24 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
         "TERM": "xterm-256color",
         "HOME": str(tmp_path),
         "TMPDIR": str(tmp_path),
+        **extra_env,
     }
     for name in ("DATABASE_URL", "BOT_TOKEN", "BOT_API_URL", "ADMIN_IDS", "WEBHOOK_URL"):
         env.pop(name, None)
-    child = pexpect.spawn(
+    return pexpect.spawn(
         str(NEWSBOT),
-        ["console"],
+        args,
         cwd=str(tmp_path),
         env=env,
         encoding="utf-8",
         dimensions=(50, 120),
         timeout=ANSWER,
     )
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    child = _spawn(tmp_path, ["console"])
     terminal = Terminal(child)
     try:
         yield terminal
@@ -120,6 +127,14 @@ def test_settings_buttons_and_who_is_typing(terminal: Terminal) -> None:
     assert re.search(r"\b1 +✓ Daily +2 +Weekdays\b", frequency)
     weekdays = terminal.say("2")
     assert "Frequency: weekdays" in weekdays
+    back = terminal.say("5")  # ‹ Back
+    assert re.search(r"\b1 +⏰ Time 08:00\b", back)
+    times = terminal.say("1")
+    assert re.search(r"\b9 +Type a time…", times)
+    prompt = terminal.say("9")
+    assert "Send the time of day" in prompt
+    typed = terminal.say("7")  # the answer to the question, not button 7
+    assert "Time set to 07:00" in typed and "Time: 07:00" in typed
 
     refused = terminal.say("/stats")
     assert "Not allowed." in refused and "Stats (" not in refused  # a user is not an admin
@@ -135,3 +150,30 @@ def test_settings_buttons_and_who_is_typing(terminal: Terminal) -> None:
     assert "now typing as group in Console group" in group
     hello = terminal.say("/start", prompt="group> ")
     assert "Hello, Console group!" in hello
+
+
+def test_feeds_given_on_the_command_line_replace_the_examples(tmp_path: Path) -> None:
+    server = pexpect.spawn(
+        sys.executable,
+        ["-m", "tests.support.feedserver", "--port", "0"],
+        cwd=str(Path(__file__).parents[2]),
+        encoding="utf-8",
+        timeout=ANSWER,
+    )
+    try:
+        server.expect(r"Feed server on (http://127\.0\.0\.1:\d+)")
+        feed = f"{server.match.group(1)}/news.xml"
+        child = _spawn(tmp_path, ["console", "--feeds", feed], FETCH_PAGES="false")
+        terminal = Terminal(child)
+        loaded = terminal.wait_prompt(timeout=START)
+        assert "6 articles from 1 feeds" in loaded
+        latest = terminal.say("/latest Middle East")  # the example topics are there to follow
+        assert "Latest on Middle East" in latest
+        assert "Syria: aid convoy reaches Hasakah" in latest
+        assert "Euphrates" not in latest  # no example feed was loaded
+        child.sendline("/quit")
+        child.expect(pexpect.EOF, timeout=30)
+        child.close()
+        assert child.exitstatus == 0
+    finally:
+        server.terminate(force=True)

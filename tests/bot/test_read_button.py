@@ -180,6 +180,9 @@ async def test_an_arabic_chat_gets_arabic_buttons_and_article(
     assert "Read it at" not in text
     answer, _ = await _press(harness, latest, button_data(latest, "اقرأ 2"))
     assert answer == "أرسلت هذا المقال للتو، تجده في الأعلى."
+    answer, sent = await _press(harness, latest, "rd:999999")
+    assert answer == "ليس عندي نص هذا المقال لأعرضه هنا؛ افتحه من رابطه."
+    assert sent == []
 
 
 async def test_a_digest_from_the_outbox_carries_read_buttons_that_work(harness: Harness) -> None:
