@@ -12,7 +12,7 @@ from digests.db import Database
 from digests.render import Renderer, localized_date, safe_link
 from digests.split import TEXT_LIMIT, visible_length
 from digests.store import reading as store
-from digests.truncation import truncate
+from digests.truncation import ELLIPSIS, truncate
 from digests.types import ArticleToRead
 
 MAX_PARTS = 6  # ~24,000 characters; what is left is at the link
@@ -64,6 +64,8 @@ def article_messages(
     )
     budget = TEXT_LIMIT - frame - _MARGIN
     pages = paginate(article.text, budget, max_parts=MAX_PARTS)
+    # A text stored shortened (a feed's text is kept to 5,000 characters) ends in "…".
+    cut = pages.cut or article.text.rstrip().endswith(ELLIPSIS)
     count = len(pages.parts)
     return tuple(
         renderer.render(
@@ -75,7 +77,7 @@ def article_messages(
             last=number == count,
             part=number,
             parts=count,
-            cut=pages.cut,
+            cut=cut,
             quote=utf16_length(body) > QUOTE_FROM,
         )
         for number, body in enumerate(pages.parts, start=1)
