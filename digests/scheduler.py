@@ -37,9 +37,6 @@ from digests.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 FETCH_CHECK_EVERY = 5
-# How long a claimed source is left to its worker (at most its interval): a worker killed
-# mid-fetch leaves the source to the others after this.
-CLAIM_HOLD = timedelta(minutes=10)
 # The first prune waits a little after start, so it does not compete with the catch-up tick.
 PRUNE_DELAY = timedelta(minutes=5)
 
@@ -167,9 +164,9 @@ class NewsScheduler:
         fetched = 0
         while True:
             async with self._db.transaction() as session:
-                claimed = await claim_due(
-                    session, utcnow(), self._parallel, hold=CLAIM_HOLD.total_seconds()
-                )
+                # A worker killed mid-fetch leaves its sources to the others after the hold.
+                hold = self._settings.fetch_claim_seconds
+                claimed = await claim_due(session, utcnow(), self._parallel, hold=hold)
             if not claimed:
                 return fetched
             done = await asyncio.gather(

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=5_000_000, gt=0)
     fetch_per_host: int = Field(default=2, ge=1)
     default_fetch_interval: int = Field(default=900, ge=60)
+    # How long a claimed source stays with the worker that claimed it: a worker killed
+    # mid-fetch leaves it to the others after this. Keep it above the longest fetch.
+    fetch_claim_seconds: float = Field(default=600.0, ge=1)
     fetch_pages: bool = True
     catch_up_hours: float = Field(default=6.0, ge=0)
     # Alerts a chat may get in any hour; the stories past it wait for the digest.

@@ -59,7 +59,8 @@ class FeedServer:
         """Start listening on 127.0.0.1 at ``port`` (0: a free one)."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A handler still in a route's delay (its client killed) must not hold stop() for 60 s.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
