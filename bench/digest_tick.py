@@ -1,5 +1,10 @@
 """Benchmark the digest tick: 100,000 due chats over 10,000 articles and 50 topics.
 
+By default 20% of the chats have two digest times (the other one 12 h away, so their last
+digest was 12 h ago) and 10% own an alert keyword topic (5 matches in the window, 2 of them
+sent as alerts, which their digest must leave out); ``--two-times 0 --alerts 0`` is the
+workload of one digest time per chat and no alerts.
+
 Seeds a fresh database with bulk inserts (timed apart), then runs one tick in a fresh process
 so its peak RSS is the tick's own (interpreter and libraries included), and prints the figures.
 
@@ -38,6 +43,7 @@ from digests.models import (  # noqa: E402
     Chat,
     DigestEdition,
     OutboxMessage,
+    SentAlert,
     Source,
     Subscription,
     Topic,
@@ -86,15 +92,33 @@ def _title(rng: random.Random, n: int) -> str:
     return f"{n}: {words.capitalize()} & more <news>"
 
 
-async def seed(url: str, chats: int, articles: int, topics: int, rng: random.Random) -> None:
+async def seed(
+    url: str,
+    chats: int,
+    articles: int,
+    topics: int,
+    rng: random.Random,
+    mix: tuple[float, float] = (0.0, 0.0),
+) -> None:
     db = Database(url)
     try:
-        await _seed(db, chats, articles, topics, rng)
+        await _seed(db, chats, articles, topics, rng, mix)
     finally:
         await db.close()
 
 
-async def _seed(db: Database, chats: int, articles: int, topics: int, rng: random.Random) -> None:
+async def _seed(
+    db: Database,
+    chats: int,
+    articles: int,
+    topics: int,
+    rng: random.Random,
+    mix: tuple[float, float],
+) -> None:
+    # The share of chats with two digest times, and with an alert topic. Drawn from their own
+    # generator, so the rest of the data is the same whatever the mix.
+    two_times, alerts = mix
+    extra = random.Random(0x5EED)
     created = NOW - timedelta(days=30)
     await insert_chunked(
         db,
@@ -172,6 +196,9 @@ async def _seed(db: Database, chats: int, articles: int, topics: int, rng: rando
             )
     await insert_chunked(db, Article, article_rows, 2000)
     await insert_chunked(db, ArticleTopic, match_rows, 5000)
+    with_story = [
+        (row["id"], row["story_id"], row["sort_at"]) for row in article_rows if row["story_id"]
+    ]
 
     chat_rows: list[dict[str, Any]] = []
     sub_rows: list[dict[str, Any]] = []
@@ -181,6 +208,11 @@ async def _seed(db: Database, chats: int, articles: int, topics: int, rng: rando
         slot = NOW - timedelta(minutes=rng.choice((0, 15, 30)))
         digest_time = slot.astimezone(ZoneInfo(zone)).strftime("%H:%M")
         had_one = rng.random() < 0.8
+        last = slot - timedelta(days=1)
+        if extra.random() < two_times:  # the other digest of the day, 12 h away
+            other = (slot + timedelta(hours=12)).astimezone(ZoneInfo(zone)).strftime("%H:%M")
+            digest_time = ",".join(sorted({digest_time, other}))
+            last = slot - timedelta(hours=12)
         chat_rows.append(
             {
                 "id": c,
@@ -194,7 +226,7 @@ async def _seed(db: Database, chats: int, articles: int, topics: int, rng: rando
                 "max_items": rng.choice((5, 10, 10, 10, 15)),
                 "notify_empty": rng.random() < 0.1,
                 "active": True,
-                "last_digest_at": slot - timedelta(days=1) if had_one else None,
+                "last_digest_at": last if had_one else None,
                 "next_digest_at": slot,
                 "created_at": created,
                 "updated_at": created,
@@ -204,10 +236,72 @@ async def _seed(db: Database, chats: int, articles: int, topics: int, rng: rando
             sub_rows.append({"chat_id": c, "topic_id": t, "created_at": created})
     await insert_chunked(db, Chat, chat_rows, 5000)
     await insert_chunked(db, Subscription, sub_rows, 10000)
+    await _seed_alerts(db, chats, topics, alerts, extra, with_story)
     # A live database has planner statistics; a freshly filled one has none (PostgreSQL then
     # guesses a 500-id IN list costs a full scan of the subscriptions: 29 ms instead of ~2).
     async with db.transaction() as session:
         await session.execute(text("ANALYZE"))
+
+
+async def _seed_alerts(
+    db: Database,
+    chats: int,
+    topics: int,
+    share: float,
+    rng: random.Random,
+    with_story: list[tuple[int, int, datetime]],
+) -> None:
+    """Give ``share`` of the chats an alert keyword topic: 5 matches, 2 of them sent as alerts."""
+    created = NOW - timedelta(days=30)
+    topic_rows: list[dict[str, Any]] = []
+    subs: list[dict[str, Any]] = []
+    matches: list[dict[str, Any]] = []
+    sent: list[dict[str, Any]] = []
+    topic_id = topics
+    for chat_id in range(1, chats + 1):
+        if rng.random() >= share:
+            continue
+        topic_id += 1
+        topic_rows.append(
+            {
+                "id": topic_id,
+                "name": f"kw {chat_id}",
+                "name_key": f"kw {chat_id}",
+                "keywords": [f"kw{chat_id}"],
+                "exclude": [],
+                "owner_chat_id": chat_id,
+                "alert": True,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+        subs.append({"chat_id": chat_id, "topic_id": topic_id, "created_at": created})
+        picked = rng.sample(with_story, 5)
+        for article_id, _, sort_at in picked:
+            matches.append(
+                {
+                    "article_id": article_id,
+                    "topic_id": topic_id,
+                    "strength": 3.0,
+                    "matched": f"kw{chat_id}",
+                    "sort_at": sort_at,
+                }
+            )
+        for story_id in {story_id for _, story_id, _ in picked[:2]}:
+            article_id, _, sort_at = next(p for p in picked if p[1] == story_id)
+            sent.append(
+                {
+                    "chat_id": chat_id,
+                    "story_id": story_id,
+                    "article_id": article_id,
+                    "topic_id": topic_id,
+                    "queued_at": sort_at + timedelta(minutes=30),
+                }
+            )
+    await insert_chunked(db, Topic, topic_rows, 5000)
+    await insert_chunked(db, Subscription, subs, 10000)
+    await insert_chunked(db, ArticleTopic, matches, 5000)
+    await insert_chunked(db, SentAlert, sent, 5000)
 
 
 async def _tick(url: str, batch_size: int) -> dict[str, Any]:
@@ -268,6 +362,8 @@ def main() -> None:
     parser.add_argument("--topics", type=int, default=50)
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--two-times", type=float, default=0.2, help="share with two times")
+    parser.add_argument("--alerts", type=float, default=0.1, help="share with an alert topic")
     parser.add_argument("--tick-only", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -278,7 +374,10 @@ def main() -> None:
     with scratch_database(args.database_url, "newsbot_bench") as (url, engine):
         migrate.upgrade(url)
         started = time.perf_counter()
-        asyncio.run(seed(url, args.chats, args.articles, args.topics, random.Random(args.seed)))
+        mix = (args.two_times, args.alerts)
+        asyncio.run(
+            seed(url, args.chats, args.articles, args.topics, random.Random(args.seed), mix)
+        )
         seeded = time.perf_counter() - started
         child = subprocess.run(
             [sys.executable, __file__, "--tick-only", url, "--batch-size", str(args.batch_size)],
@@ -289,7 +388,8 @@ def main() -> None:
             sys.exit(f"the tick failed:\n{child.stderr}")
         figures = json.loads(child.stdout.strip().splitlines()[-1])
     print(f"engine: {engine}   chats: {args.chats:,}   articles: {args.articles:,}   "
-          f"topics: {args.topics}   batch: {args.batch_size}")  # fmt: skip
+          f"topics: {args.topics}   batch: {args.batch_size}   "
+          f"two times: {args.two_times:.0%}   alerts: {args.alerts:.0%}")  # fmt: skip
     print(f"seeding (bulk inserts, not part of the tick): {seeded:.1f} s")
     print(f"tick: {figures['seconds']:.1f} s wall, {figures['cpu_seconds']:.1f} s CPU   "
           f"peak RSS of the tick process: {figures['peak_rss_mb']:.0f} MB "
