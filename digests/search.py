@@ -9,7 +9,7 @@ so "العراق", "عراق" and "والعراق" find the same articles.
 The index is asked for the newest :data:`CANDIDATES` matches only; those are ranked in Python
 the same way on both databases: relevance (relative to the best match) halved for every
 :data:`HALF_LIFE` of age. A word in thousands of articles so costs what a rare one does, and
-what it leaves out is older than a thousand newer matches.
+what it leaves out is older than 300 newer matches.
 """
 
 from __future__ import annotations
@@ -33,7 +33,10 @@ from digests.terms import split_terms
 from digests.types import Headline
 
 PAGE_SIZE = 10
-CANDIDATES = 1000
+CANDIDATES = 300
+# PostgreSQL looks for a phrase among the newest articles holding all its words (see
+# digests.store.search.candidates): this many.
+PHRASE_POOL = 3000
 HALF_LIFE = timedelta(days=14)
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 10
@@ -157,6 +160,15 @@ def pg_tsquery(query: SearchQuery) -> str:
     return " & ".join(parts)
 
 
+def pg_words_tsquery(query: SearchQuery) -> str | None:
+    """:func:`pg_tsquery` with every phrase loosened to its words, or None when the query
+    has no phrase to loosen."""
+    if all(len(phrase) == 1 for phrase in query.include):
+        return None
+    words = [(word,) for phrase in query.include for word in phrase]
+    return pg_tsquery(SearchQuery(query.text, tuple(dict.fromkeys(words)), query.exclude))
+
+
 def _pg_phrase(phrase: tuple[str, ...]) -> str:
     quoted = [("'" + word.replace("\\", "\\\\").replace("'", "''") + "'") for word in phrase]
     return quoted[0] if len(quoted) == 1 else "(" + " <-> ".join(quoted) + ")"
@@ -193,7 +205,8 @@ async def search(
     """Page ``page`` of the stories ``query`` finds, best first; a page past the end is the
     last one. With ``chat_id``, only what that chat may be shown (chats' own feeds reach only
     the chats that added them)."""
-    match = pg_tsquery(query) if db.dialect == "postgresql" else fts5_match(query)
+    postgres = db.dialect == "postgresql"
+    match = pg_tsquery(query) if postgres else fts5_match(query)
     async with db.transaction() as session:
         found = await search_store.candidates(
             session,
@@ -202,6 +215,8 @@ async def search(
             since=query.since,
             languages=query.languages,
             chat_id=chat_id,
+            coarse=pg_words_tsquery(query) if postgres else None,
+            pool=PHRASE_POOL,
         )
         ranked = rank(found, now)
         pages = max(1, math.ceil(len(ranked) / PAGE_SIZE))

@@ -47,6 +47,14 @@ _POSTGRES = (
     "CREATE INDEX ix_article_search_document ON article_search USING gin (document)",
 )
 _BATCH = 2000
+_SQLITE_INSERT = (
+    "INSERT INTO article_search (article_id, title, body) VALUES (:id, :title, :body)"
+)
+_PG_INSERT = (
+    "INSERT INTO article_search (article_id, document) VALUES (:id, "
+    "setweight(to_tsvector('simple', :title), 'A') || "
+    "setweight(to_tsvector('simple', :body), 'B'))"
+)
 
 
 def upgrade() -> None:
@@ -57,28 +65,36 @@ def upgrade() -> None:
 
 
 def _index_existing(postgres: bool) -> None:
-    from digests.store.search import PG_INSERT, SQLITE_INSERT, folded
+    # The statements as they were when this migration was written, so later changes to
+    # digests.store.search cannot change what it does; the folding is matching's own.
+    from digests.matching import search_words
+
+    def fold(*texts: str) -> str:
+        return " ".join(" ".join(search_words(part)) for part in texts if part)
 
     bind = op.get_bind()
-    insert = sa.text(PG_INSERT if postgres else SQLITE_INSERT)
+    insert = sa.text(_PG_INSERT if postgres else _SQLITE_INSERT)
     articles = sa.table(
         "articles", sa.column("id"), sa.column("title"), sa.column("summary"), sa.column("text")
     )
     after = 0
     while True:
-        rows = bind.execute(
+        found = bind.execute(
             sa.select(articles.c.id, articles.c.title, articles.c.summary, articles.c.text)
             .where(articles.c.id > after)
             .order_by(articles.c.id)
             .limit(_BATCH)
         ).all()
-        if not rows:
+        if not found:
             return
-        entries = [folded(*row) for row in rows]
         bind.execute(
-            insert, [{"id": e.article_id, "title": e.title, "body": e.body} for e in entries]
+            insert,
+            [
+                {"id": article_id, "title": fold(title), "body": fold(summary, body)}
+                for article_id, title, summary, body in found
+            ],
         )
-        after = rows[-1][0]
+        after = found[-1][0]
 
 
 def downgrade() -> None:

@@ -107,7 +107,7 @@ async def _insert_fresh(
         taken = [r for r in rows if r["url"] in private and r["guid"] not in known_guids]
         adopted = await user_feeds.adopt(session, source_id, taken, known_urls)
         await search.index_articles(
-            session, (search.folded(a.id, a.title, a.summary, a.text) for a in adopted)
+            session, (search.folded(a.id, a.sort_at, a.title, a.summary, a.text) for a in adopted)
         )
     if not fresh:
         return adopted
@@ -121,7 +121,7 @@ async def _insert_fresh(
     await search.index_articles(
         session,
         (
-            search.folded(ids_by_url[r["url"]], r["title"], r["summary"], r["text"])
+            search.folded(ids_by_url[r["url"]], r["sort_at"], r["title"], r["summary"], r["text"])
             for r in fresh
             if r["url"] in ids_by_url
         ),

@@ -315,5 +315,6 @@ async def _search_all(url: str, queries: list[str]) -> list[str]:
 def test_the_migration_indexes_the_articles_stored_before_it(database_before_search: str) -> None:
     asyncio.run(_seed_before_search(database_before_search))
     migrate.upgrade(database_before_search)
-    found = asyncio.run(_search_all(database_before_search, ["existed", "والعراق"]))
-    assert found == ["Stored before search existed"] * 2
+    typed = ["existed", "والعراق", "existed since:7d"]
+    found = asyncio.run(_search_all(database_before_search, typed))
+    assert found == ["Stored before search existed"] * 3
