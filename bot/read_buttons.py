@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks
 from digests.i18n import translator
 from digests.ports import Button, ButtonAction
-from digests.types import Headline
+from digests.types import ChatKind, Headline
 
 # "Read 3" buttons share a row, five to a row (Telegram allows eight); title buttons get one each.
 SHORT_LABEL = 12
@@ -46,6 +46,12 @@ def numbered(headlines: Sequence[Headline], lang: str, *, start: int = 1) -> lis
         for number, h in enumerate(headlines, start=start)
         if h.readable
     ]
+
+
+def in_chat(kind: ChatKind, buttons: Sequence[Button]) -> list[Button]:
+    """``buttons`` as a chat of ``kind`` gets them: none in a channel, where any subscriber
+    could press Read and make the bot post into it."""
+    return [] if kind is ChatKind.CHANNEL else list(buttons)
 
 
 def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:

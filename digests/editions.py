@@ -37,6 +37,7 @@ from digests.store.outbox import Lane, OutboxDraft, enqueue
 from digests.store.stories import StoryFacts, story_facts
 from digests.timefmt import local_date
 from digests.truncation import truncate
+from digests.types import ChatKind
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +293,8 @@ async def _run_batch(
                 lane=Lane.DIGEST,
                 text=text,
                 due_at=slot,
-                buttons=buttons,
+                # In a channel every subscriber could press Read and post into it.
+                buttons=buttons if chat.kind != ChatKind.CHANNEL else (),
             )
             for part, (text, buttons) in enumerate(
                 zip(rendered.messages, rendered.buttons, strict=True), start=1

@@ -111,8 +111,8 @@ def run(options: Options, console: Console) -> None:
         force=True,
     )
     migrate.upgrade(settings.database_url)
-    console.print(f"[dim]database {settings.database_url.split('///', 1)[1]}, "
-                  f"log {folder / 'console.log'}[/dim]")  # fmt: skip
+    database = settings.database_url.split("///", 1)[1]
+    Screen(console).note(f"database {database}, log {folder / 'console.log'}")
     asyncio.run(_session(settings, options, console, folder))
 
 

@@ -149,7 +149,7 @@ class Telegram:
             "getWebhookInfo": lambda p, r: {"url": "", "pending_update_count": 0},
             "setMyCommands": self._set_commands,
             "getMyCommands": lambda p, r: self.commands.get(_scope_key(p), []),
-            "deleteMyCommands": lambda p, r: bool(self.commands.pop(_scope_key(p), True)),
+            "deleteMyCommands": self._delete_commands,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_text,
             "editMessageReplyMarkup": self._edit_markup,
@@ -305,6 +305,10 @@ class Telegram:
             BOT_USER if user_id == BOT_ID else {"id": user_id, "is_bot": False, "first_name": "You"}
         )
         return {"user": user, "status": status}
+
+    def _delete_commands(self, params: dict[str, Any], _: RequestData | None) -> bool:
+        self.commands.pop(_scope_key(params), None)
+        return True
 
     def _set_commands(self, params: dict[str, Any], _: RequestData | None) -> bool:
         self.commands[_scope_key(params)] = list(params.get("commands") or [])

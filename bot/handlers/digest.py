@@ -15,4 +15,4 @@ async def digest(chat: ChatContext) -> None:
     preview = await preview_digest(svc.db, svc.renderer, chat.id, now=utcnow())
     buttons = preview.buttons or tuple(() for _ in preview.messages)
     for html, read in zip(preview.messages, buttons, strict=True):
-        await chat.reply(html, read_buttons.keyboard(read))
+        await chat.reply(html, read_buttons.keyboard(read_buttons.in_chat(chat.ref.kind, read)))

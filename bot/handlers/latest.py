@@ -20,7 +20,9 @@ async def latest(chat: ChatContext) -> None:
         return
     await chat.say(
         "latest",
-        read_buttons.keyboard(read_buttons.numbered(result.headlines, chat.lang)),
+        read_buttons.keyboard(
+            read_buttons.in_chat(chat.ref.kind, read_buttons.numbered(result.headlines, chat.lang))
+        ),
         items=headline_views(result.headlines, utcnow(), chat.lang),
         follows_nothing=result.follows_nothing,
         topic=result.topic,

@@ -8,6 +8,7 @@ from typing import Any
 from bot import read_buttons
 from bot.chat import ChatContext, chat_handler
 from digests.reading import read_article
+from digests.types import ChatKind
 
 # A second press of the same button within this many seconds sends nothing again.
 REPEAT_WINDOW = 60.0
@@ -20,6 +21,9 @@ async def on_read_button(chat: ChatContext) -> None:
     article_id = read_buttons.decode(chat.query.data)
     if article_id is None:
         await chat.toast()
+        return
+    if chat.ref.kind is ChatKind.CHANNEL:
+        await chat.toast(chat._("Read works in private chats and groups."))
         return
     sent = _recently_sent(chat.context.chat_data)
     if article_id in sent:

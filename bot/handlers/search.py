@@ -24,6 +24,7 @@ from digests.errors import NewsbotError
 from digests.i18n import DEFAULT_LANGUAGE, N_
 from digests.search import PAGE_SIZE, EmptyQuery, SearchPage, parse_search, results_view, search
 from digests.timeutil import utcnow
+from digests.types import ChatKind
 
 CALLBACK_PATTERN = callbacks.pattern(callbacks.SEARCH_PAGE, callbacks.SEARCH_KEPT_PAGE)
 MAX_KEPT = 20
@@ -90,7 +91,10 @@ def _keep(chat: ChatContext, found: SearchPage) -> str:
 
 
 def keyboard(
-    found: SearchPage, token: str = "", lang: str = DEFAULT_LANGUAGE
+    found: SearchPage,
+    token: str = "",
+    lang: str = DEFAULT_LANGUAGE,
+    kind: ChatKind = ChatKind.PRIVATE,
 ) -> InlineKeyboardMarkup | None:
     """Every button under a page of results: "Read N" for the items whose full text is
     stored, then the page buttons; None when there are none.
@@ -104,7 +108,8 @@ def keyboard(
         return inline or encode(TurnPage(page, token=token)) or ""
 
     first = found.page * PAGE_SIZE + 1
-    rows = read_buttons.rows(read_buttons.numbered(found.headlines, lang, start=first))
+    read = read_buttons.numbered(found.headlines, lang, start=first)
+    rows = read_buttons.rows(read_buttons.in_chat(kind, read))
     paging: list[InlineKeyboardButton] = []
     if found.page > 0:
         paging.append(InlineKeyboardButton("◀", callback_data=turn(found.page - 1)))
@@ -132,7 +137,9 @@ async def search_command(chat: ChatContext) -> None:
         await chat.say("search_usage", message=chat.explain(exc))
         return
     found = await search(chat.services.db, query, now, chat_id=chat.id)
-    await chat.reply(_render(chat, found), keyboard(found, _keep(chat, found), chat.lang))
+    await chat.reply(
+        _render(chat, found), keyboard(found, _keep(chat, found), chat.lang, chat.ref.kind)
+    )
 
 
 @chat_handler
@@ -153,4 +160,6 @@ async def on_search_button(chat: ChatContext) -> None:
         return
     found = await search(chat.services.db, query, now, page=action.page, chat_id=chat.id)
     await chat.toast()
-    await chat.edit(_render(chat, found), keyboard(found, _keep(chat, found), chat.lang))
+    await chat.edit(
+        _render(chat, found), keyboard(found, _keep(chat, found), chat.lang, chat.ref.kind)
+    )

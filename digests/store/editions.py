@@ -49,6 +49,7 @@ class ChatSchedule:
     last_digest_at: datetime | None
     next_digest_at: datetime | None
     created_at: datetime
+    kind: str = "private"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ _COLUMNS = (
     Chat.last_digest_at,
     Chat.next_digest_at,
     Chat.created_at,
+    Chat.kind,
 )
 _NAMES = [column.key for column in _COLUMNS]
 _CHATS = cast(Table, Chat.__table__)

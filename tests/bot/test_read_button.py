@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.sender import TelegramSender
 from digests.delivery import Delivery
 from digests.editions import run_tick
 from digests.ingest import Ingest, make_fetcher
-from digests.models import Article
+from digests.models import Article, Chat, OutboxMessage
 from digests.pacing import Pacer
 from digests.split import ENTITY_LIMIT, TEXT_LIMIT
 from digests.timeutil import utcnow
@@ -154,9 +154,7 @@ async def test_an_article_without_text_is_answered_on_the_button_not_in_the_chat
     before = len(harness.server.messages(1001))
     async with harness.db.transaction() as session:
         teaser = await session.scalar(
-            Article.__table__.select()  # type: ignore[attr-defined]
-            .with_only_columns(Article.id)
-            .where(Article.url == "https://news.example/1")
+            select(Article.id).where(Article.url == "https://news.example/1")
         )
     answer, sent = await _press(harness, latest, f"rd:{teaser}")  # a forged or stale button
     assert answer == "I have no text of this article to show here; its link opens it."
@@ -271,3 +269,48 @@ async def test_an_article_of_a_chats_own_feed_is_read_only_by_that_chat(
     [article] = await _article(harness, mark, "Read it at")
     assert article.chat_id == 1001
     assert (article.text or "").startswith("Council opens a new school\nHome Paper · ")
+
+
+async def test_a_channel_gets_no_read_buttons_and_a_press_there_sends_nothing(
+    harness: Harness, feeds: FeedServer
+) -> None:
+    await _news(harness, feeds)
+    channel = -1009990001
+    latest = await harness.send("/latest Syria", chat_id=channel, chat_type="channel")
+    assert "Hasakah prison: guards and inmates clash" in (latest.text or "")
+    assert button_labels(latest) == []  # any subscriber could press it and post into the channel
+
+    async with harness.db.transaction() as session:
+        readable = await session.scalar(
+            select(Article.id).where(Article.url == "https://news.example/0")
+        )
+    answer, sent = await _press(harness, latest, f"rd:{readable}")  # forged, or an old button
+    assert answer == "Read works in private chats and groups."
+    assert sent == []
+
+
+async def test_a_channels_digest_is_queued_without_read_buttons(harness: Harness) -> None:
+    db = harness.db
+    now = utcnow().replace(second=0, microsecond=0)
+    [syria] = await add_topics(db, "Syria")
+    for chat_id in (1001, -1009990001):
+        await add_chat(
+            db, chat_id, zone="UTC", at=f"{now:%H:%M}", created=now - timedelta(days=2),
+            topics=[syria],
+        )  # fmt: skip
+    async with db.transaction() as session:
+        await session.execute(update(Chat).where(Chat.id < 0).values(kind="channel"))
+    readable = await add_article(
+        db, "Hasakah: the full story", now - timedelta(hours=1), {syria: 3}
+    )
+    async with db.transaction() as session:
+        await session.execute(
+            update(Article).where(Article.id == readable).values(text="\n".join(PARAGRAPHS[:3]))
+        )
+    await run_tick(db, RENDERER, now=now, catch_up=timedelta(hours=6))
+    async with db.transaction() as session:
+        rows = dict(
+            (await session.execute(select(OutboxMessage.chat_id, OutboxMessage.buttons))).all()
+        )
+    assert rows[1001] is not None and "Hasakah: the full story" in rows[1001]
+    assert rows[-1009990001] is None
