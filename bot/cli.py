@@ -117,6 +117,10 @@ def console(
 
     if more_feeds and not feeds:
         raise click.UsageError("feed URLs go after --feeds")
+    if database is not None and not database.expanduser().resolve().parent.is_dir():
+        folder = database.expanduser().resolve().parent
+        click.echo(f"newsbot: --db: folder {folder} does not exist; create it first", err=True)
+        sys.exit(2)
     try:
         run(Options(feeds=[*feeds, *more_feeds], database=database, language=lang), Console())
     except ConfigError as exc:

@@ -107,6 +107,17 @@ class Message:
         return out
 
 
+# The fields the Bot API's ChatMemberAdministrator always carries (core.telegram.org/bots/api
+# #chatmemberadministrator): the bot may post and manage, nothing more.
+_ADMIN_RIGHTS = {
+    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+    "can_delete_messages": True, "can_manage_video_chats": False,
+    "can_restrict_members": False, "can_promote_members": False, "can_change_info": False,
+    "can_invite_users": False, "can_post_stories": False, "can_edit_stories": False,
+    "can_delete_stories": False,
+}  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """Something the person should see: ``kind`` is sent, edited, deleted or toast."""
@@ -300,11 +311,10 @@ class Telegram:
     def _chat_member(self, params: dict[str, Any], _: RequestData | None) -> dict[str, Any]:
         user_id = int(params["user_id"])
         # In the console's group the person typing created it; the bot is an administrator.
-        status = "administrator" if user_id == BOT_ID else "creator"
-        user = (
-            BOT_USER if user_id == BOT_ID else {"id": user_id, "is_bot": False, "first_name": "You"}
-        )
-        return {"user": user, "status": status}
+        if user_id == BOT_ID:
+            return {"user": BOT_USER, "status": "administrator", **_ADMIN_RIGHTS}
+        user = {"id": user_id, "is_bot": False, "first_name": "You"}
+        return {"user": user, "status": "creator", "is_anonymous": False}
 
     def _delete_commands(self, params: dict[str, Any], _: RequestData | None) -> bool:
         self.commands.pop(_scope_key(params), None)

@@ -177,3 +177,13 @@ def test_feeds_given_on_the_command_line_replace_the_examples(tmp_path: Path) ->
         assert child.exitstatus == 0
     finally:
         server.terminate(force=True)
+
+
+def test_a_db_file_in_a_missing_folder_is_one_line_and_status_2(tmp_path: Path) -> None:
+    child = _spawn(tmp_path, ["console", "--db", str(tmp_path / "nowhere" / "x.db")])
+    shown = child.read()
+    child.close()
+    assert child.exitstatus == 2
+    assert shown.strip() == (
+        f"newsbot: --db: folder {tmp_path / 'nowhere'} does not exist; create it first"
+    )

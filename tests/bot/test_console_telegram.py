@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    Bot,
+    ChatMemberAdministrator,
+    ChatMemberOwner,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -68,3 +75,13 @@ def test_the_screen_shows_telegram_html_as_text_with_styles() -> None:
     styled = console.export_text(styles=True)
     assert "\x1b[1mbold" in styled and "\x1b[3mit" in styled
     assert "https://e.example/x" in styled  # the link a terminal can open
+
+
+async def test_chat_members_come_back_as_telegram_shapes_them(tmp_path: Path) -> None:
+    """A group's owner and the bot as an administrator, as python-telegram-bot reads them
+    (a missing field used to make every admin action in the console's group fail)."""
+    bot = await _bot(tmp_path, [])
+    owner = await bot.get_chat_member(-1001, SAM.user_id)
+    me = await bot.get_chat_member(-1001, bot.id)
+    assert isinstance(owner, ChatMemberOwner) and not owner.is_anonymous
+    assert isinstance(me, ChatMemberAdministrator) and me.can_delete_messages
