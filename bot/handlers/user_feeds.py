@@ -28,6 +28,7 @@ from digests.types import OwnedFeed
 CALLBACK_PATTERN = callbacks.pattern(callbacks.USER_FEEDS)
 _REASON_SHOWN = 200
 _NAME_SHOWN = 40
+_ERROR_SHOWN = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,15 @@ def _keyboard(feeds: list[OwnedFeed]) -> InlineKeyboardMarkup | None:
 
 
 def _views(feeds: list[OwnedFeed]) -> list[dict[str, object]]:
-    return [{"name": f.name, "host": user_feeds.host_of(f.url), "paused": f.paused} for f in feeds]
+    return [
+        {
+            "name": f.name,
+            "host": user_feeds.host_of(f.url),
+            "paused": f.paused,
+            "error": shorten(f.last_error or "", _ERROR_SHOWN),
+        }
+        for f in feeds
+    ]
 
 
 @chat_handler

@@ -328,6 +328,14 @@ async def test_myfeeds_removes_and_the_last_removal_stops_the_fetching(
     assert feeds.hits("/local.xml") == hits
 
 
+async def test_myfeeds_says_when_a_feed_fails(harness: Harness, feeds: FeedServer) -> None:
+    await harness.send(f"/addfeed {feeds.url('/other.xml')}", chat_id=A)
+    feeds.add("/other.xml", b"gone", "text/plain", status=404)
+    await fetch_due(harness)
+    listed = (await harness.send("/myfeeds", chat_id=A)).text or ""
+    assert "1. Other Desk — 127.0.0.1\n   ⚠️ last error: HTTP 404 Not Found" in listed
+
+
 async def test_two_chats_adding_one_new_feed_at_once_share_it(
     harness: Harness, feeds: FeedServer
 ) -> None:

@@ -39,7 +39,10 @@ SOURCE = {
     "articles_24h": 12,
     "failures": 2,
     "last_error": "HTTP 503",
+    "user": False,
+    "owners": 0,
 }
+OWN_FEED = {"name": "Hasakah Local", "host": "local.example", "paused": False, "error": ""}
 PROGRESS = {
     "id": 4,
     "recipients": 120,
@@ -81,6 +84,24 @@ def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 CASES: dict[str, list[dict[str, Any]]] = {
+    "admin_blocked_hosts": [{"hosts": ["example.com", "spam.example"]}, {"hosts": []}],
+    "admin_host_blocked": [
+        {"blocked": blocked, "changed": changed, "host": "example.com", "feeds": feeds}
+        for blocked, changed, feeds in ((True, True, 2), (True, False, 1), (False, True, 0))
+    ],
+    "admin_host_failed": [{"reason": "(reason)"}],
+    "feed_added": [
+        {"name": "Hasakah Local", "items": 12, "newest": newest, "every": "30m"}
+        for newest in ("Floods", None)
+    ],
+    "feed_refused": [{"url": "https://bad.example/f", "reason": "HTTP 404"}],
+    "feed_usage": [{}],
+    "my_feeds": [
+        {"feeds": [OWN_FEED, _with(OWN_FEED, paused=True, error="HTTP 404 Not Found")]},
+        {"feeds": [OWN_FEED], "removed": "Other Desk"},
+        {"feeds": [], "removed": "Other Desk"},
+        {"feeds": []},
+    ],
     "admin_opml_failed": [{"filename": "feeds.opml", "reason": "not OPML"}],
     "admin_opml_report": [
         {
@@ -111,6 +132,8 @@ CASES: dict[str, list[dict[str, Any]]] = {
     ]
     + [
         {"items": [_with(SOURCE, failures=0)], "page": 0, "pages": 1, "total": 1},
+        {"items": [_with(SOURCE, user=True, owners=3)], "page": 0, "pages": 1, "total": 1},
+        {"items": [_with(SOURCE, owners=1)], "page": 0, "pages": 1, "total": 1},
         {"items": [], "page": 0, "pages": 1, "total": 0},
     ],
     "admin_topic_delete": [{"name": "Iraq", "followers": 12}],
