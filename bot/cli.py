@@ -48,12 +48,16 @@ def _run(work: Callable[[Settings, Database], Awaitable[T]]) -> T:
     settings = _settings()
 
     async def main() -> T:
+        from digests import migrate
         from digests.connect import wait_for_database
 
-        # One try: a database that is down, missing or refusing us is one line, not a traceback.
+        # One try: a database that is down, missing or refusing us is one line, not a traceback;
+        # so is one not migrated yet (and a SQLite file is not made by asking).
+        migrate.require_sqlite_file(settings.database_url)
         await wait_for_database(settings.database_url, give_up_after=0)
         db = Database(settings.database_url)
         try:
+            await migrate.require_head(db.engine)
             return await work(settings, db)
         finally:
             await db.close()

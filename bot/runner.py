@@ -66,15 +66,6 @@ async def _until_signal(settings: Settings) -> None:
     await serve(settings, stop)
 
 
-async def _check_schema(db: Database) -> None:
-    found, head = await migrate.current_revision(db.engine), migrate.head_revision()
-    if found != head:
-        raise ConfigError(
-            f"DATABASE_URL: schema is at {found or 'nothing'}, code needs {head}; "
-            "run `newsbot db upgrade`"
-        )
-
-
 async def _check_alone_on_sqlite(db: Database, owner: Owner, settings: Settings) -> None:
     """On SQLite only one process may send and tick: refuse to be a second one."""
     if db.dialect != "sqlite":
@@ -114,6 +105,7 @@ async def _unless_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event) -> 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the bot in the running event loop until ``stop`` is set (also while it waits for
     its database or the Bot API at start)."""
+    migrate.require_sqlite_file(settings.database_url)
     try:
         await _unless_stopped(
             wait_for_database(settings.database_url, give_up_after=settings.startup_timeout),
@@ -126,7 +118,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     fetcher = make_fetcher(settings)
     owner = Owner.this_process(settings.instance_name)
     try:
-        await _check_schema(db)
+        await migrate.require_head(db.engine)
         await _check_alone_on_sqlite(db, owner, settings)
         await _run_roles(settings, db, fetcher, stop, owner)
     finally:

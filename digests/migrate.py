@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic.config import Config
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alembic import command
+from digests.errors import ConfigError
 
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +48,35 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as connection:
         return await connection.run_sync(read)
+
+
+def _behind(found: str | None) -> ConfigError:
+    return ConfigError(
+        f"DATABASE_URL: schema is at {found or 'nothing'}, code needs {head_revision()}; "
+        "run `newsbot db upgrade`"
+    )
+
+
+def require_sqlite_file(database_url: str) -> None:
+    """ConfigError (the schema line) when a SQLite URL names a file that does not exist yet.
+
+    Checked before connecting: SQLite would make an empty file, which looks like a database
+    to the next command; only ``newsbot db upgrade`` should make one.
+    """
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database).expanduser()
+    # A missing folder is connect.check_sqlite_folder's line, which says more.
+    if path.parent.is_dir() and not path.exists():
+        raise _behind(None)
+
+
+async def require_head(engine: AsyncEngine) -> None:
+    """ConfigError (one line saying what to run) unless the database is at this code's head."""
+    found = await current_revision(engine)
+    if found != head_revision():
+        raise _behind(found)
 
 
 # Tables migrations make that ``digests.models`` does not declare, because their shape differs

@@ -211,3 +211,34 @@ async def test_a_source_that_is_not_a_url_is_refused_as_such(cli: Cli) -> None:
     assert err == (
         "newsbot: “notaurl” is not a URL: send an address such as https://example.com/feed.xml\n"
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("sources", "list"),
+        ("search", "iran"),
+        ("stats",),
+        ("topics", "list"),
+        ("fetch",),
+        ("digest", "preview", "--chat", "1"),
+    ],
+)
+async def test_a_database_not_migrated_yet_is_one_line_saying_to_upgrade(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    from digests.migrate import head_revision
+
+    line = (
+        f"newsbot: DATABASE_URL: schema is at nothing, code needs {head_revision()}; "
+        "run `newsbot db upgrade`\n"
+    )
+    missing = tmp_path / "new.db"
+    _, err = await Cli(f"sqlite+aiosqlite:///{missing}", tmp_path)(*command, expect=2)
+    assert err == line
+    assert not missing.exists()  # no empty file that the next command would take for a database
+
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    _, err = await Cli(f"sqlite+aiosqlite:///{empty}", tmp_path)(*command, expect=2)
+    assert err == line
