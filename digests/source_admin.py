@@ -162,10 +162,18 @@ async def active_source_ids(db: Database) -> list[int]:
 
 
 async def export_opml(db: Database, *, now: datetime) -> tuple[bytes, int]:
-    """Every source as an OPML 2.0 document, with names and intervals; and how many."""
+    """Every curated source as an OPML 2.0 document, with names and intervals; and how many.
+
+    Chats' own feeds are left out: imported elsewhere they would become curated sources,
+    shown to every chat.
+    """
     async with db.transaction() as session:
         everything = await source_store.list_sources(session)
-    feeds = [opml.OpmlFeed(s.url, s.name, s.fetch_interval, s.kind) for s in everything]
+    feeds = [
+        opml.OpmlFeed(s.url, s.name, s.fetch_interval, s.kind)
+        for s in everything
+        if s.origin != "user"
+    ]
     return opml.write_opml(feeds, title="newsbot sources", now=now), len(feeds)
 
 

@@ -18,6 +18,7 @@ from digests import user_feeds
 from digests.db import Database
 from digests.ingest import Ingest, make_fetcher
 from digests.models import ArticleTopic, BlockedHost, Source, SourceOwner, Subscription, Topic
+from digests.opml import parse_opml
 from digests.settings import Settings
 from digests.timeutil import utcnow
 from digests.types import ChatKind, ChatRef, FetchSummary
@@ -326,6 +327,20 @@ async def test_myfeeds_removes_and_the_last_removal_stops_the_fetching(
     hits = feeds.hits("/local.xml")
     await fetch_due(harness)
     assert feeds.hits("/local.xml") == hits
+
+
+async def test_the_admins_opml_export_leaves_chats_feeds_out(
+    curated: Harness, feeds: FeedServer
+) -> None:
+    harness = curated
+    await harness.send(f"/addfeed {feeds.url('/local.xml')}", chat_id=A)
+    mark = harness.server.mark()
+    harness.server.inject_message(ADMIN_ID, "/export")
+    [call] = await harness.server.wait_for_call("sendDocument", chat_id=ADMIN_ID, since=mark)
+    exported = harness.server.message(ADMIN_ID, call.result["message_id"])
+    assert exported.caption == "1 source"
+    assert exported.file is not None
+    assert [f.name for f in parse_opml(exported.file.content)] == ["World Wire"]
 
 
 async def test_myfeeds_says_when_a_feed_fails(harness: Harness, feeds: FeedServer) -> None:
