@@ -61,6 +61,22 @@ class ChatContext:
         return query
 
     @property
+    def thread_id(self) -> int | None:
+        """The forum thread the update came from; None in General and outside forums.
+
+        Only a forum topic's messages count: a reply in a plain supergroup also carries a
+        ``message_thread_id``, of its reply thread, where nothing can be posted
+        (tdlib/telegram-bot-api #447).
+        """
+        chat = self.update.effective_chat
+        message = self.update.effective_message
+        if chat is None or not chat.is_forum or message is None:
+            return None
+        if not getattr(message, "is_topic_message", False):
+            return None
+        return getattr(message, "message_thread_id", None)
+
+    @property
     def args(self) -> list[str]:
         """The command's arguments, split on white space."""
         return list(self.context.args or [])

@@ -583,6 +583,11 @@ def deliver(forever: bool) -> None:
 @click.option("--topic", default=None, help="Only this topic's followers (default: every chat).")
 @click.option("--yes", is_flag=True, help="Send without asking.")
 @click.option(
+    "--urgent",
+    is_flag=True,
+    help="Send at once also to chats in their quiet hours (which otherwise get it when those end).",
+)
+@click.option(
     "--deliver", "send_here", is_flag=True, help="Send from this process, not the running bot."
 )
 @click.option(
@@ -592,7 +597,13 @@ def deliver(forever: bool) -> None:
     help="Seconds without progress before giving up watching (the messages stay queued).",
 )
 def broadcast(
-    text: str | None, url: str | None, topic: str | None, yes: bool, send_here: bool, stall: float
+    text: str | None,
+    url: str | None,
+    topic: str | None,
+    yes: bool,
+    urgent: bool,
+    send_here: bool,
+    stall: float,
 ) -> None:
     """Send a message to every active chat (or a topic's followers) through the outbox."""
     import time
@@ -641,11 +652,18 @@ def broadcast(
             audience, who = cases.Audience.TOPIC, f"the followers of {name!r}"
         count = await cases.count_recipients(db, audience, topic_id)
         click.echo(visible_text(message))
-        click.echo(f"--- to {who}: {count} chats")
+        click.echo(
+            f"--- to {who}: {count} chats" + (", urgent (through quiet hours)" if urgent else "")
+        )
         if not yes:
             click.confirm("Send it?", abort=True)
         plan = cases.Plan(
-            admin_id=0, text=message, audience=audience, topic_id=topic_id, source_url=url
+            admin_id=0,
+            text=message,
+            audience=audience,
+            topic_id=topic_id,
+            source_url=url,
+            urgent=urgent,
         )
         started = await cases.start_broadcast(db, plan, now=utcnow())
         click.echo(f"broadcast #{started.id} queued for {started.recipients} chats")

@@ -63,8 +63,19 @@ def decode(data: str | None) -> Action | None:
 
 
 def queued_markup(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
-    """The keyboard for buttons queued with an outbox message (one per row), or None."""
-    rows = [[InlineKeyboardButton(b.label, callback_data=_data(b))] for b in buttons]
+    """The keyboard for buttons queued with an outbox message, or None: a Read button (a
+    headline) to a row, mute buttons (short) two to a row."""
+    rows: list[list[InlineKeyboardButton]] = []
+    open_pair = False  # the last row holds one mute button
+    for button in buttons:
+        key = InlineKeyboardButton(button.label, callback_data=_data(button))
+        mute = button.action is ButtonAction.MUTE_SOURCE
+        if mute and open_pair:
+            rows[-1].append(key)
+            open_pair = False
+        else:
+            rows.append([key])
+            open_pair = mute
     return InlineKeyboardMarkup(rows) if rows else None
 
 

@@ -13,6 +13,12 @@ Data layout (all under ``set:``, far below Telegram's 64 bytes)::
     set:f:<frequency>   daily | weekdays | off;  set:f:weekly:<0-6>
     set:n:<1-30>        set the maximum items
     set:e:<0|1>         note when nothing is new: off | on
+    set:s:<0|1>         silent digests: off | on
+    set:q:off           no quiet hours;  set:q:<HHMM>:<HHMM>  quiet from, until
+    set:r:h | set:r:g   everything to this forum thread | to General
+    set:um:<source id>  unmute a source
+
+Views also: h (forum threads), q (quiet hours), u (muted sources); prompt q (quiet hours).
 """
 
 from __future__ import annotations
@@ -34,18 +40,25 @@ from digests.chat_settings import (
     SetFrequency,
     SetMaxItems,
     SetNotifyEmpty,
+    SetQuietHours,
+    SetSilentDigests,
     SetTime,
     SetTimes,
     SetZone,
 )
 from digests.errors import InvalidInput
 from digests.i18n import DEFAULT_LANGUAGE, Translator, supported_language, translator
+from digests.quiet import QuietHours
 from digests.schedule import Frequency
 from digests.settings import MAX_DIGEST_TIMES
+from digests.truncation import truncate
 
 PREFIX = callbacks.SETTINGS + ":"
 COMMON_TIMES = tuple(time(hour) for hour in (6, 7, 8, 9, 12, 18, 21))
 ITEM_CHOICES = (5, 10, 15, 20, 30)
+QUIET_CHOICES = tuple(
+    QuietHours(time(start), time(end)) for start, end in ((21, 6), (22, 7), (23, 7), (23, 8))
+)
 _MARK = "✓ "
 _HHMM = re.compile(r"([01][0-9]|2[0-3])[0-5][0-9]")
 
@@ -59,6 +72,9 @@ class View(enum.StrEnum):
     FREQUENCY = "frequency"
     WEEKDAY = "weekday"
     ITEMS = "items"
+    THREADS = "threads"
+    QUIET = "quiet"
+    MUTED = "muted"
 
 
 class Prompt(enum.StrEnum):
@@ -67,6 +83,29 @@ class Prompt(enum.StrEnum):
     TIME = "time"
     ZONE = "zone"
     ITEMS = "items"
+    QUIET = "quiet"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where the keyboard is: whether the chat is a forum, and the thread it is shown in."""
+
+    forum: bool = False
+    thread_id: int | None = None  # None: General
+
+
+@dataclass(frozen=True, slots=True)
+class RouteEverything:
+    """Send the digest and every topic to the thread the button is in, or to General."""
+
+    here: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Unmute:
+    """Let a muted source back in."""
+
+    source_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +122,7 @@ class AskFor:
     prompt: Prompt
 
 
-Action = ShowView | AskFor | Change
+Action = ShowView | AskFor | RouteEverything | Unmute | Change
 
 _VIEW_CODES = {
     View.MAIN: "m",
@@ -92,8 +131,11 @@ _VIEW_CODES = {
     View.FREQUENCY: "f",
     View.WEEKDAY: "d",
     View.ITEMS: "n",
+    View.THREADS: "h",
+    View.QUIET: "q",
+    View.MUTED: "u",
 }
-_PROMPT_CODES = {Prompt.TIME: "t", Prompt.ZONE: "z", Prompt.ITEMS: "n"}
+_PROMPT_CODES = {Prompt.TIME: "t", Prompt.ZONE: "z", Prompt.ITEMS: "n", Prompt.QUIET: "q"}
 _VIEWS = {code: view for view, code in _VIEW_CODES.items()}
 _PROMPTS = {code: prompt for prompt, code in _PROMPT_CODES.items()}
 _SIMPLE_FREQUENCIES = {
@@ -124,6 +166,16 @@ def encode(action: Action) -> str:
             return f"{PREFIX}n:{count}"
         case SetNotifyEmpty(enabled):
             return f"{PREFIX}e:{int(enabled)}"
+        case SetSilentDigests(enabled):
+            return f"{PREFIX}s:{int(enabled)}"
+        case SetQuietHours(quiet):
+            if quiet is None:
+                return f"{PREFIX}q:off"
+            return f"{PREFIX}q:{quiet.start:%H%M}:{quiet.end:%H%M}"
+        case RouteEverything(here):
+            return f"{PREFIX}r:{'h' if here else 'g'}"
+        case Unmute(source_id):
+            return f"{PREFIX}um:{source_id}"
         case SetZone() | SetTimes():
             raise ValueError("zones and lists of times are typed, never sent as callback data")
 
@@ -155,15 +207,39 @@ def _decode(parts: list[str]) -> Action | None:
             return SetMaxItems(int(count))  # SetMaxItems range-checks 1..30
         case ["e", flag] if flag in {"0", "1"}:
             return SetNotifyEmpty(flag == "1")
+        case ["s", flag] if flag in {"0", "1"}:
+            return SetSilentDigests(flag == "1")
+        case ["q", "off"]:
+            return SetQuietHours(None)
+        case ["q", start, end] if _HHMM.fullmatch(start) and _HHMM.fullmatch(end):
+            return SetQuietHours(QuietHours(_hhmm(start), _hhmm(end)))
+        case ["r", where] if where in {"h", "g"}:
+            return RouteEverything(where == "h")
+        case ["um", number] if (source_id := callbacks.small_int(number)) is not None:
+            return Unmute(source_id)
     return None
 
 
+_HHMM = re.compile(r"([01][0-9]|2[0-3])[0-5][0-9]")
+
+
+def _hhmm(text: str) -> time:
+    return time(int(text[:2]), int(text[2:]))
+
+
 def settings_keyboard(
-    settings: ChatSettings, view: View = View.MAIN, lang: str = DEFAULT_LANGUAGE
+    settings: ChatSettings,
+    view: View = View.MAIN,
+    lang: str = DEFAULT_LANGUAGE,
+    place: Place = Place(),
 ) -> InlineKeyboardMarkup:
     """The buttons for ``view`` in ``lang``, the current choice marked with a check."""
     _ = translator(lang)
     rows = _ROWS[view](settings, _, lang)
+    if view is View.MAIN:
+        rows.extend(_more_rows(settings, _, place))
+    elif view is View.THREADS:
+        rows = _thread_rows(settings, _, place)
     if view is not View.MAIN:
         rows.append([_button(_("‹ Back"), ShowView(View.MAIN))])
     return InlineKeyboardMarkup(rows)
@@ -206,6 +282,59 @@ def _main_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
             _button(_("🔢 %(n)d items", n=settings.max_items), ShowView(View.ITEMS)),
         ],
         [_button(note, SetNotifyEmpty(not settings.notify_empty))],
+    ]
+
+
+def _more_rows(settings: ChatSettings, _: Translator, place: Place) -> Rows:
+    """Silent digests, quiet hours, and (where they apply) threads and muted sources."""
+    silent = _("🔕 Silent digests: on") if settings.silent_digests else _("🔔 Silent digests: off")
+    quiet = (
+        _("🌙 Quiet hours %(hours)s", hours=settings.quiet.label)
+        if settings.quiet
+        else _("🌙 Quiet hours: off")
+    )
+    rows = [
+        [
+            _button(silent, SetSilentDigests(not settings.silent_digests)),
+            _button(quiet, ShowView(View.QUIET)),
+        ]
+    ]
+    if place.forum:
+        rows.append([_button(_("🧵 Forum threads…"), ShowView(View.THREADS))])
+    if settings.muted:
+        rows.append(
+            [_button(_("🔇 Muted sources: %(n)d", n=len(settings.muted)), ShowView(View.MUTED))]
+        )
+    return rows
+
+
+def _thread_rows(settings: ChatSettings, _: Translator, place: Place) -> Rows:
+    rows = []
+    if place.thread_id is not None:
+        rows.append([_button(_("📌 Send everything to this thread"), RouteEverything(True))])
+    rows.append([_button(_("🏠 Send everything to General"), RouteEverything(False))])
+    return rows
+
+
+def _quiet_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
+    buttons = [
+        _button(_marked(choice.label, choice == settings.quiet), SetQuietHours(choice))
+        for choice in QUIET_CHOICES
+    ]
+    return [
+        buttons[:2],
+        buttons[2:],
+        [
+            _button(_marked(_("Off"), settings.quiet is None), SetQuietHours(None)),
+            _button(_("Type hours…"), AskFor(Prompt.QUIET)),
+        ],
+    ]
+
+
+def _muted_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
+    return [
+        [_button(_("🔊 Unmute %(source)s", source=truncate(name, 28)), Unmute(source_id))]
+        for source_id, name in settings.muted
     ]
 
 
@@ -280,6 +409,9 @@ _ROWS = {
     View.FREQUENCY: _frequency_rows,
     View.WEEKDAY: _weekday_rows,
     View.ITEMS: _items_rows,
+    View.THREADS: lambda settings, _, lang: [],
+    View.QUIET: _quiet_rows,
+    View.MUTED: _muted_rows,
 }
 
 

@@ -29,6 +29,7 @@ from digests.db import Database
 from digests.editions import ItemView
 from digests.errors import NotFound
 from digests.i18n import N_, supported_language
+from digests.quiet import QuietHours, quiet_until
 from digests.render import Renderer, localized_age, safe_link
 from digests.store import alerts as store
 from digests.store.outbox import Lane, OutboxDraft, enqueue
@@ -41,13 +42,10 @@ FRESH = timedelta(hours=24)
 
 
 def held_until(match: store.AlertMatch, now: datetime) -> datetime | None:
-    """When an alert for ``match`` may be sent: None for at once.
-
-    The hook for the chat's quiet hours (``match.quiet_start``/``quiet_end`` in
-    ``match.timezone``): an alert queued inside them waits until they end. Quiet hours are
-    not decided here yet; see the report of issue 12.
-    """
-    return None
+    """When an alert for ``match`` may be sent: None for at once; inside the chat's quiet
+    hours (``digests.quiet``), when they end."""
+    quiet = QuietHours.from_columns(match.quiet_start, match.quiet_end)
+    return quiet_until(quiet, match.timezone, now)
 
 
 class Alerts:

@@ -43,6 +43,7 @@ class Candidate:
     story_id: int | None = None
     sources: int = 1  # articles carrying the same event or story (1 until clustered)
     event_id: int | None = None  # other outlets' write-ups of one happening share it
+    source_id: int = 0  # where the article comes from (a chat may mute it)
     score: float = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -122,10 +123,12 @@ class TopicPool:
         window: Window,
         limit: int,
         skip_stories: Collection[int] = (),
+        muted: Collection[int] = (),
     ) -> list[Pick]:
         """The best ``limit`` picks over ``topic_ids`` in ``window``: one per article (under its
         best-ranked topic) and one per event (or story, for one in no event), none of
-        ``skip_stories`` (sent as alerts)."""
+        ``skip_stories`` (sent as alerts) and none from the ``muted`` sources (a story they
+        carry is picked from another source, if any)."""
         lists = [self._positions(t, window) for t in topic_ids]
         # Merge only the heads of the lists: every rank up to the smallest last rank of a cut
         # list is there, so the walk is exact up to it; go deeper in the rare case it is not.
@@ -137,13 +140,18 @@ class TopicPool:
                 if len(lists) == 1
                 else sorted(chain.from_iterable(ranks[:depth] for ranks in lists))
             )
-            picks = self._walk(heads, min(cut) if cut else None, limit, skip_stories)
+            picks = self._walk(heads, min(cut) if cut else None, limit, skip_stories, muted)
             if picks is not None:
                 return picks
             depth *= 4
 
     def _walk(
-        self, ranks: Iterable[int], bound: int | None, limit: int, skip: Collection[int] = ()
+        self,
+        ranks: Iterable[int],
+        bound: int | None,
+        limit: int,
+        skip: Collection[int] = (),
+        muted: Collection[int] = (),
     ) -> list[Pick] | None:
         """Picks from ``ranks`` (ascending); None if ranks past ``bound`` would be needed."""
         everything = self._all
@@ -154,6 +162,8 @@ class TopicPool:
             if bound is not None and rank > bound:
                 return None
             candidate = everything[rank]
+            if muted and candidate.source_id in muted:
+                continue
             if candidate.article_id in seen_articles:
                 continue  # already taken under a topic it matched more strongly
             seen_articles.add(candidate.article_id)
@@ -199,6 +209,7 @@ def assemble(
     max_items: int,
     topic_order: Mapping[int, str],
     skip_stories: Collection[int] = (),
+    muted: Collection[int] = (),
 ) -> tuple[Section, ...]:
     """The best ``max_items`` new articles on ``topic_ids``, grouped under topic headings.
 
@@ -206,11 +217,12 @@ def assemble(
     carried by several sources, or an event several outlets wrote up, appears once, as its
     best-ranked article. Sections are ordered
     by their best pick, so the strongest news opens the digest; ``topic_order`` (topic id to
-    name) breaks ties. Stories in ``skip_stories`` (the chat had them as alerts) are left out.
+    name) breaks ties. Stories in ``skip_stories`` (the chat had them as alerts) are left out,
+    and so is everything from the ``muted`` sources.
     """
     if max_items <= 0 or not topic_ids:
         return ()
-    return group(pool.top(topic_ids, window, max_items, skip_stories), topic_order)
+    return group(pool.top(topic_ids, window, max_items, skip_stories, muted), topic_order)
 
 
 def group(picks: Sequence[Pick], topic_order: Mapping[int, str]) -> tuple[Section, ...]:

@@ -33,11 +33,13 @@ from digests.echo import shorten
 from digests.errors import InvalidInput, NotFound, SourceError
 from digests.i18n import N_
 from digests.leads import choose_lead
+from digests.quiet import QuietClock
 from digests.render import safe_link
 from digests.sources.fetch import Fetcher
 from digests.sources.pages import read_fetched
 from digests.split import TEXT_LIMIT, visible_length
 from digests.store import broadcasts as store
+from digests.store import chats as chat_store
 from digests.store import outbox
 from digests.store import topics as topic_store
 from digests.store.broadcasts import BroadcastRow
@@ -249,6 +251,8 @@ class Plan:
     me_chat_id: int | None = None  # the admin's chat, for Audience.ME
     source_url: str | None = None
     progress_chat_id: int | None = None
+    # Sent at once even to chats in their quiet hours (which otherwise get it when they end).
+    urgent: bool = False
 
 
 async def _recipients(session: AsyncSession, plan: Plan) -> list[int]:
@@ -322,20 +326,41 @@ async def start_broadcast(db: Database, plan: Plan, *, now: datetime) -> Started
             recipients=len(chat_ids),
             progress_chat_id=plan.progress_chat_id,
             now=now,
+            urgent=plan.urgent,
         )
+        placements = await chat_store.placements(session)
+        quiet = QuietClock(now)
         for start in range(0, len(chat_ids), QUEUE_BATCH):
             drafts = [
-                OutboxDraft(
-                    key=outbox_key(broadcast_id, chat_id),
-                    chat_id=chat_id,
-                    lane=Lane.BROADCAST,
-                    text=text,
-                    broadcast_id=broadcast_id,
-                )
+                _draft(broadcast_id, chat_id, text, placements.get(chat_id), quiet, plan.urgent)
                 for chat_id in chat_ids[start : start + QUEUE_BATCH]
             ]
             await outbox.enqueue(session, drafts, now)
     return Started(broadcast_id, len(chat_ids))
+
+
+def _draft(
+    broadcast_id: int,
+    chat_id: int,
+    text: str,
+    placement: chat_store.Placement | None,
+    quiet: QuietClock,
+    urgent: bool,
+) -> OutboxDraft:
+    """One chat's row: in its news thread, held until its quiet hours end unless urgent."""
+    held = None
+    if placement is not None and not urgent:
+        held = quiet.until(placement.quiet_start, placement.quiet_end, placement.timezone)
+    return OutboxDraft(
+        key=outbox_key(broadcast_id, chat_id),
+        chat_id=chat_id,
+        lane=Lane.BROADCAST,
+        text=text,
+        broadcast_id=broadcast_id,
+        thread_id=placement.thread_id if placement else None,
+        not_before=held,
+        due_at=held,  # its lifetime (BROADCAST_TTL) counts from when it may go
+    )
 
 
 async def set_progress_message(

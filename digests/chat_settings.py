@@ -10,7 +10,7 @@ schedule (times, zone, frequency, weekly day) ``Chat.next_digest_at`` is recompu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,8 +22,11 @@ from digests.db import Database
 from digests.errors import InvalidInput
 from digests.i18n import DEFAULT_LANGUAGE, N_, supported_language
 from digests.models import Chat
+from digests.quiet import QuietHours, quiet_hours_from_text
 from digests.schedule import DigestSchedule, Frequency, next_slot
 from digests.settings import MAX_DIGEST_TIMES, Settings, format_times
+from digests.store import muted as muted_store
+from digests.store import threads
 from digests.subscriptions import ensure_chat
 from digests.typed_time import parse_time_of_day
 from digests.types import ChatRef
@@ -58,6 +61,11 @@ class ChatSettings:
     notify_empty: bool
     next_digest_at: datetime | None
     utc_offset: timedelta = timedelta(0)  # the zone's offset at the moment these were read
+    silent_digests: bool = False
+    quiet: QuietHours | None = None
+    digest_thread_id: int | None = None  # a forum thread; None: General
+    topic_threads: tuple[tuple[str, int], ...] = ()  # (topic name, thread id), by name
+    muted: tuple[tuple[int, str], ...] = ()  # (source id, name), by name
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +83,27 @@ class SettingsView:
     notify_empty: bool
     next_digest: str | None
     max_times: int = MAX_DIGEST_TIMES
+    silent: bool = False
+    quiet: str | None = None  # "22:00–07:00"
+    digest_thread: ThreadView | None = None  # None: General
+    topic_threads: tuple[tuple[str, ThreadView], ...] = ()
+    muted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadView:
+    """A forum thread as shown: its number and a t.me link to it (None outside supergroups)."""
+
+    number: int
+    link: str | None
+
+
+def thread_view(chat_id: int, thread_id: int) -> ThreadView:
+    """The thread's number and its t.me/c link: supergroup ids are -100 followed by the id
+    the link uses."""
+    text = str(chat_id)
+    link = f"https://t.me/c/{text[4:]}/{thread_id}" if text.startswith("-100") else None
+    return ThreadView(thread_id, link)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +213,22 @@ class SetNotifyEmpty:
     enabled: bool
 
 
+@dataclass(frozen=True, slots=True)
+class SetSilentDigests:
+    """Whether digests arrive without a sound (Bot API ``disable_notification``)."""
+
+    kind: ClassVar[str] = "silent"
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SetQuietHours:
+    """Hold alerts and broadcasts during these local hours; None: no quiet hours."""
+
+    kind: ClassVar[str] = "quiet"
+    quiet: QuietHours | None
+
+
 Change = (
     SetTime
     | SetTimes
@@ -193,8 +238,10 @@ Change = (
     | SetFrequency
     | SetMaxItems
     | SetNotifyEmpty
+    | SetSilentDigests
+    | SetQuietHours
 )
-_SCHEDULE_KEPT = (SetMaxItems, SetNotifyEmpty)
+_SCHEDULE_KEPT = (SetMaxItems, SetNotifyEmpty, SetSilentDigests, SetQuietHours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +305,11 @@ def zone_note(change: SetZone, current: ChatSettings, lang: str) -> ZoneNote | N
     )
 
 
+def quiet_from_text(text: str) -> SetQuietHours:
+    """The change typed quiet hours ask for ("22:00-07:00"); InvalidInput otherwise."""
+    return SetQuietHours(quiet_hours_from_text(text))
+
+
 def max_items_from_text(text: str) -> SetMaxItems:
     """The change a typed count asks for; InvalidInput unless it is a whole number 1 to 30."""
     value = text.strip()
@@ -280,7 +332,7 @@ async def get_settings(
     """The chat's settings, registering it with the defaults if it is new."""
     async with db.transaction() as session:
         row = await _registered(session, chat, defaults, now)
-        return _settings_of(row, now)
+        return await _with_extras(session, _settings_of(row, now))
 
 
 async def change_settings(
@@ -312,10 +364,26 @@ async def change_settings(
                 row.max_items = count
             case SetNotifyEmpty(enabled):
                 row.notify_empty = enabled
+            case SetSilentDigests(enabled):
+                row.silent_digests = enabled
+            case SetQuietHours(quiet):
+                row.quiet_start = f"{quiet.start:%H:%M}" if quiet else None
+                row.quiet_end = f"{quiet.end:%H:%M}" if quiet else None
         if not isinstance(change, _SCHEDULE_KEPT):
             row.next_digest_at = next_slot(_schedule_of(row), now)
         row.updated_at = now
-        return _settings_of(row, now)
+        return await _with_extras(session, _settings_of(row, now))
+
+
+async def route_everything(
+    db: Database, chat: ChatRef, thread_id: int | None, defaults: Settings, *, now: datetime
+) -> ChatSettings:
+    """Send the digest and every topic to the forum thread ``thread_id`` (None: General)."""
+    async with db.transaction() as session:
+        row = await _registered(session, chat, defaults, now)
+        await threads.route_everything(session, chat.id, thread_id, now)
+        await session.refresh(row)
+        return await _with_extras(session, _settings_of(row, now))
 
 
 def settings_view(settings: ChatSettings, lang: str = DEFAULT_LANGUAGE) -> SettingsView:
@@ -341,6 +409,17 @@ def settings_view(settings: ChatSettings, lang: str = DEFAULT_LANGUAGE) -> Setti
         max_items=settings.max_items,
         notify_empty=settings.notify_empty,
         next_digest=upcoming,
+        silent=settings.silent_digests,
+        quiet=settings.quiet.label if settings.quiet else None,
+        digest_thread=(
+            thread_view(settings.chat_id, settings.digest_thread_id)
+            if settings.digest_thread_id is not None
+            else None
+        ),
+        topic_threads=tuple(
+            (name, thread_view(settings.chat_id, thread)) for name, thread in settings.topic_threads
+        ),
+        muted=tuple(name for _, name in settings.muted),
     )
 
 
@@ -366,6 +445,13 @@ def _removed(times: tuple[time, ...], at: time) -> str:
     return format_times(kept)
 
 
+async def _with_extras(session: AsyncSession, settings: ChatSettings) -> ChatSettings:
+    """Add what lives outside the chat's row: topic threads and muted sources."""
+    routes = await threads.routes(session, settings.chat_id)
+    muted = await muted_store.muted_sources(session, settings.chat_id)
+    return replace(settings, topic_threads=routes.topics, muted=tuple(muted))
+
+
 def _schedule_of(row: Chat) -> DigestSchedule:
     return DigestSchedule.from_columns(
         row.timezone, row.digest_times, row.frequency, row.weekly_day, row.last_digest_at
@@ -386,6 +472,9 @@ def _settings_of(row: Chat, now: datetime) -> ChatSettings:
         notify_empty=row.notify_empty,
         next_digest_at=next_slot(schedule, now),
         utc_offset=zone_offset(schedule.timezone, now),
+        silent_digests=row.silent_digests,
+        quiet=QuietHours.from_columns(row.quiet_start, row.quiet_end),
+        digest_thread_id=row.digest_thread_id,
     )
 
 

@@ -79,6 +79,10 @@ def lifetimes(*, catch_up_hours: float, broadcast_hours: float) -> dict[Lane, ti
     }
 
 
+# Rows due later than this were held on purpose (quiet hours); the sender itself never holds
+# a row longer than its retry cap (300 s) or a chat's limit (a minute).
+DEFERRED = timedelta(minutes=15)
+
 # Telegram never gives a chat the id 0; asking the pacer about it gives the bot-wide limits.
 _NOBODY = 0
 _SCAN_LIMIT = 256
@@ -744,9 +748,7 @@ class Delivery:
                 claimed = await store.claim(
                     session, self._wall(), limit, below_lane=below, owner=self._owner
                 )
-                nothing = (
-                    not claimed and below is None and await store.next_pending_at(session) is None
-                )
+                nothing = not claimed and below is None and await self._none_soon(session)
         finally:
             self._claim_task = None
         for message in claimed:
@@ -755,6 +757,12 @@ class Delivery:
         self._last_claim_empty = not claimed and below is None
         self._nothing_pending = nothing
         self._claim_saw_flush = flushes
+
+    async def _none_soon(self, session: AsyncSession) -> bool:
+        """Whether no pending row becomes due within ``DEFERRED``: later ones were held on
+        purpose (a chat's quiet hours) and ``drain_once`` does not wait for them."""
+        upcoming = await store.next_pending_at(session)
+        return upcoming is None or upcoming > self._wall() + DEFERRED
 
     def _start_flush(self, *, force: bool) -> None:
         if self._flush_task is not None or not self._writes:

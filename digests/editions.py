@@ -31,7 +31,8 @@ from digests.schedule import DigestSchedule, due_slot, next_slot, period_key
 from digests.split import pack_digest
 from digests.store import alerts as alert_store
 from digests.store import editions as store
-from digests.store import state
+from digests.store import muted as muted_store
+from digests.store import state, threads
 from digests.store.headlines import ALSO_SHOWN
 from digests.store.outbox import Lane, OutboxDraft, enqueue
 from digests.store.stories import StoryFacts, story_facts
@@ -42,8 +43,9 @@ from digests.types import ChatKind
 log = logging.getLogger(__name__)
 
 # What makes two chats' digests identical: topics, window, cap, slot, local date, language,
-# whether an empty digest becomes a note, and the stories it had as alerts (usually none).
-_Key = tuple[frozenset[int], Window, int, datetime, str, str, bool, frozenset[int]]
+# whether an empty digest becomes a note, the stories it had as alerts (usually none), and
+# the sources it mutes (usually none).
+_Key = tuple[frozenset[int], Window, int, datetime, str, str, bool, frozenset[int], frozenset[int]]
 _NONE: frozenset[int] = frozenset()
 
 # Chats per transaction: bigger batches share more renderings and statements; 2,000 keeps
@@ -57,6 +59,9 @@ MAX_LOOKBACK = timedelta(days=8)
 # Distinct renderings kept for reuse across batches (a batch shares its own anyway); ~13 KB
 # each, so ~7 MB. 4,096 held 55 MB for few hits when topic sets vary.
 _RENDER_CACHE = 512
+# "Mute <source>" buttons under one message: one per source, at most this many.
+MUTE_BUTTONS = 8
+_MUTE_LABEL_SOURCE = 28
 _RETRY_BROKEN = timedelta(days=1)
 # Alerts recorded a little before a window opens still count: a story's alert is queued when
 # an article is stored, and the story may have been first seen just before (another copy).
@@ -180,6 +185,7 @@ async def preview_digest(
         window = _window(chat.last_digest_at, now)
         await editor.cover(session, [window])
         alerted = await alert_store.alerted_stories(session, [chat_id], window.since - ALERT_MARGIN)
+        muted = await muted_store.muted_by_chat(session, [chat_id])
         sections = assemble(
             editor.pool,
             topics,
@@ -187,6 +193,7 @@ async def preview_digest(
             chat.max_items,
             editor.names,
             alerted.get(chat_id, _NONE),
+            muted.get(chat_id, _NONE),
         )
         await editor.load_texts(session, [sections])
     if not sections:
@@ -211,7 +218,31 @@ class _Rendered:
 
     messages: tuple[str, ...]
     items: int
-    buttons: tuple[tuple[Button, ...], ...] = ()  # each message's Read buttons
+    buttons: tuple[tuple[Button, ...], ...] = ()  # each message's Read and Mute buttons
+
+
+def _by_thread(
+    followed: frozenset[int], routed: dict[int, int], digest_thread: int | None
+) -> list[tuple[int | None, frozenset[int]]]:
+    """The chat's topics grouped by the forum thread they go to, the digest's own first.
+
+    The digest's group is there even when empty if there is no other (its "nothing new" or
+    "you follow nothing" note goes there).
+    """
+    groups: dict[int | None, set[int]] = {}
+    for topic in followed:
+        groups.setdefault(routed.get(topic, digest_thread), set()).add(topic)
+    main = frozenset(groups.pop(digest_thread, set()))
+    others = [
+        (thread, frozenset(topics))
+        for thread, topics in sorted(groups.items(), key=lambda group: group[0] or 0)
+    ]
+    return [(digest_thread, main), *others] if main or not others else others
+
+
+def _thread_label(thread: int | None, chat: store.ChatSchedule) -> str:
+    """The digest's own thread keeps the outbox key it always had; others are named."""
+    return "" if thread == chat.digest_thread_id else f"t{thread}:"
 
 
 async def _run_batch(
@@ -244,33 +275,42 @@ async def _run_batch(
             periods[chat.id] = period
             changes.append(store.Reschedule(chat.id, slot, following))
 
-    topics = await store.followed_topics(session, [chat.id for chat, _ in due])
+    ids = [chat.id for chat, _ in due]
+    topics = await store.followed_topics(session, ids)
     windows = [_window(chat.last_digest_at, slot) for chat, slot in due]
     alerted = await alert_store.alerted_stories(
-        session,
-        [chat.id for chat, _ in due],
-        min((w.since for w in windows), default=now) - ALERT_MARGIN,
+        session, ids, min((w.since for w in windows), default=now) - ALERT_MARGIN
     )
-    # Chats whose digest has the same inputs share one: assembled and rendered once.
-    keys: list[_Key] = []
-    missing: dict[_Key, tuple[frozenset[int], Window, int, frozenset[int]]] = {}
+    routed = await threads.topic_threads(session, ids)
+    muted = await muted_store.muted_by_chat(session, ids)
+    # Chats whose digest has the same inputs share one: assembled and rendered once. A forum
+    # chat whose topics go to several threads gets one digest per thread.
+    keys: list[list[tuple[int | None, _Key]]] = []
+    missing: dict[_Key, tuple[frozenset[int], Window, int, frozenset[int], frozenset[int]]] = {}
     ready: dict[_Key, _Rendered] = {}  # held here: the shared cache may evict meanwhile
     for (chat, slot), window in zip(due, windows, strict=True):
-        followed = topics.get(chat.id, frozenset())
         lang = supported_language(chat.language)
         date = editor.date(slot, chat.timezone, lang)
         skip = alerted.get(chat.id, _NONE)
-        key = (followed, window, chat.max_items, slot, date, lang, chat.notify_empty, skip)
-        keys.append(key)
-        found = editor.cached(key)
-        if found is not None:
-            ready[key] = found
-        elif key not in missing:
-            missing[key] = (followed, window, chat.max_items, skip)
-    await editor.cover(session, [window for _, window, _, _ in missing.values()])
+        silenced = muted.get(chat.id, _NONE)
+        chat_keys: list[tuple[int | None, _Key]] = []
+        groups = _by_thread(
+            topics.get(chat.id, _NONE), routed.get(chat.id, {}), chat.digest_thread_id
+        )
+        for thread, followed in groups:
+            note = chat.notify_empty and thread == chat.digest_thread_id
+            key = (followed, window, chat.max_items, slot, date, lang, note, skip, silenced)
+            chat_keys.append((thread, key))
+            found = editor.cached(key)
+            if found is not None:
+                ready[key] = found
+            elif key not in missing:
+                missing[key] = (followed, window, chat.max_items, skip, silenced)
+        keys.append(chat_keys)
+    await editor.cover(session, [window for _, window, _, _, _ in missing.values()])
     plans = {
-        key: assemble(editor.pool, followed, window, cap, editor.names, skip)
-        for key, (followed, window, cap, skip) in missing.items()
+        key: assemble(editor.pool, followed, window, cap, editor.names, skip, silenced)
+        for key, (followed, window, cap, skip, silenced) in missing.items()
     }
     await editor.load_texts(session, plans.values())
     for key, sections in plans.items():
@@ -279,25 +319,32 @@ async def _run_batch(
     editions: list[store.EditionRow] = []
     drafts: dict[int, list[OutboxDraft]] = {}
     outcome: dict[int, _Rendered] = {}
-    for (chat, slot), key in zip(due, keys, strict=True):
-        rendered = ready[key]
+    for (chat, slot), chat_keys in zip(due, keys, strict=True):
+        parts = [(thread, ready[key]) for thread, key in chat_keys]
+        if any(rendered.items for _, rendered in parts):
+            parts = [(thread, rendered) for thread, rendered in parts if rendered.items]
         period = periods[chat.id]
-        outcome[chat.id] = rendered
+        rendered = outcome[chat.id] = _Rendered(
+            tuple(text for _, r in parts for text in r.messages), sum(r.items for _, r in parts)
+        )
         editions.append(
             store.EditionRow(chat.id, period, slot, rendered.items, len(rendered.messages))
         )
         drafts[chat.id] = [
             OutboxDraft(
-                key=f"digest:{chat.id}:{period}:{part}",
+                key=f"digest:{chat.id}:{period}:{_thread_label(thread, chat)}{part}",
                 chat_id=chat.id,
                 lane=Lane.DIGEST,
                 text=text,
                 due_at=slot,
+                thread_id=thread,
+                silent=chat.silent_digests,
                 # In a channel every subscriber could press Read and post into it.
                 buttons=buttons if chat.kind != ChatKind.CHANNEL else (),
             )
+            for thread, group in parts
             for part, (text, buttons) in enumerate(
-                zip(rendered.messages, rendered.buttons, strict=True), start=1
+                zip(group.messages, group.buttons, strict=True), start=1
             )
         ]
 
@@ -389,6 +436,7 @@ class _Editor:
         self._fragments: dict[tuple[int, datetime, int, bool, str], str] = {}
         self._headings: dict[tuple[int, str], str] = {}
         self._headers: dict[tuple[str, str], str] = {}
+        self._mute_labels: dict[tuple[int, str], Button] = {}
         self._local_dates: dict[tuple[datetime, str, str], str] = {}
         self._digests: OrderedDict[_Key, _Rendered] = OrderedDict()
         self._decisions: dict[tuple[object, ...], tuple[datetime | None, str, datetime | None]] = {}
@@ -470,7 +518,7 @@ class _Editor:
     def render(self, key: _Key, sections: tuple[Section, ...]) -> _Rendered:
         """Render and remember the digest for ``key``: its messages, none when empty and the
         chat wants no note."""
-        topics, _, _, slot, date, lang, notify_empty, _ = key
+        topics, _, _, slot, date, lang, notify_empty, _, _ = key
         items = sum(len(s.picks) for s in sections)
         if items:
             header = self._headers.get((date, lang))
@@ -500,7 +548,8 @@ class _Editor:
     def split(
         self, header: str, sections: tuple[Section, ...], at: datetime, lang: str
     ) -> tuple[tuple[str, ...], tuple[tuple[Button, ...], ...]]:
-        """The digest's messages and, for each, the Read buttons of its readable items."""
+        """The digest's messages and, for each, the Read buttons of its readable items and
+        a "Mute <source>" button for each of its sources."""
         ids, fragments = self.stream(sections, at, lang)
         packed = pack_digest(header, fragments)
         buttons = tuple(
@@ -509,9 +558,28 @@ class _Editor:
                 for index in message.items
                 if self._texts[ids[index]].readable
             )
+            + self._mute_buttons([ids[index] for index in message.items], lang)
             for message in packed
         )
         return tuple(message.html for message in packed), buttons
+
+    def _mute_buttons(self, article_ids: list[int], lang: str) -> tuple[Button, ...]:
+        """ "Mute <source>" for each source of these articles, in order, at most MUTE_BUTTONS."""
+        buttons: dict[int, Button] = {}
+        for article_id in article_ids:
+            text = self._texts[article_id]
+            if not text.source_id or text.source_id in buttons:
+                continue
+            found = self._mute_labels.get((text.source_id, lang))
+            if found is None:
+                name = truncate(" ".join(text.source_name.split()), _MUTE_LABEL_SOURCE)
+                label = translator(lang)("🔇 Mute %(source)s", source=name)
+                found = Button(label, ButtonAction.MUTE_SOURCE, text.source_id)
+                self._mute_labels[(text.source_id, lang)] = found
+            buttons[text.source_id] = found
+            if len(buttons) == MUTE_BUTTONS:
+                break
+        return tuple(buttons.values())
 
     def stream(
         self, sections: tuple[Section, ...], at: datetime, lang: str = DEFAULT_LANGUAGE

@@ -11,6 +11,7 @@ from digests.echo import shorten
 from digests.errors import NotFound
 from digests.i18n import N_
 from digests.store import headlines as headline_store
+from digests.store import muted as muted_store
 from digests.store import personal_topics as personal_store
 from digests.store import topics as topic_store
 from digests.store import user_feeds as user_feed_store
@@ -48,18 +49,24 @@ async def latest_headlines(
                 known = [t.name for t in await topic_store.curated_topics(session)]
                 raise UnknownTopic(topic_name.strip(), known)
             languages = await get_news_languages(session, chat_id)
+            muted = await _muted(session, chat_id)
             found = await headline_store.newest_for_topics(
-                session, [topic.id], limit, languages=languages
+                session, [topic.id], limit, languages=languages, muted=muted
             )
             return LatestResult(await _with_matched(session, chat_id, found), topic=topic.name)
         followed = await topic_store.followed_topic_ids(session, chat_id)
         if not followed:
             return LatestResult((), follows_nothing=True)
         languages = await get_news_languages(session, chat_id)
+        muted = await _muted(session, chat_id)
         found = await headline_store.newest_for_topics(
-            session, followed, limit, languages=languages
+            session, followed, limit, languages=languages, muted=muted
         )
         return LatestResult(await _with_matched(session, chat_id, found))
+
+
+async def _muted(session: AsyncSession, chat_id: int) -> frozenset[int]:
+    return (await muted_store.muted_by_chat(session, [chat_id])).get(chat_id, frozenset())
 
 
 async def _with_matched(

@@ -163,9 +163,17 @@ def preview_views(
 
 
 async def save_follow(
-    db: Database, chat: ChatRef, request: FollowRequest, settings: Settings, *, now: datetime
+    db: Database,
+    chat: ChatRef,
+    request: FollowRequest,
+    settings: Settings,
+    *,
+    now: datetime,
+    thread_id: int | None = None,
 ) -> SavedFollow:
     """Store the chat's personal topic, subscribe the chat, match the last 30 days against it.
+
+    Saved inside a forum thread (``thread_id``), the topic's items go to that thread.
 
     Raises FollowLimit when the chat has the most topics allowed and Duplicate when it has
     one looking for the same words already (both checked again here: a preview can be old).
@@ -182,7 +190,7 @@ async def save_follow(
             owner_chat_id=chat.id,
         )
         info = topic_store.to_info(topic)
-        await topic_store.subscribe(session, chat.id, topic.id, now)
+        await topic_store.subscribe(session, chat.id, topic.id, now, thread_id=thread_id)
         recent = await match_store.recent_article_ids(session, now - REMATCH_WINDOW)
         matched = await match_store.match_articles(session, recent, [info])
     return SavedFollow(info, matched)

@@ -56,9 +56,17 @@ async def topic_choices(db: Database, chat_id: int) -> list[TopicChoice]:
 
 
 async def toggle_topic(
-    db: Database, chat: ChatRef, topic_id: int, settings: Settings, *, now: datetime
+    db: Database,
+    chat: ChatRef,
+    topic_id: int,
+    settings: Settings,
+    *,
+    now: datetime,
+    thread_id: int | None = None,
 ) -> tuple[bool, list[TopicChoice]]:
     """Follow the topic if the chat does not, else unfollow it.
+
+    Followed from inside a forum thread (``thread_id``), the topic's items go to that thread.
 
     Returns whether the chat now follows it, and the refreshed choices. Raises NotFound if
     the topic was deleted since the picker was shown.
@@ -73,7 +81,7 @@ async def toggle_topic(
             await topic_store.unsubscribe(session, chat.id, topic_id)
             now_following = False
         else:
-            await topic_store.subscribe(session, chat.id, topic_id, now)
+            await topic_store.subscribe(session, chat.id, topic_id, now, thread_id=thread_id)
             now_following = True
     return now_following, await topic_choices(db, chat.id)
 

@@ -71,7 +71,7 @@ _AUDIENCE_DATA = re.compile(
     callbacks.pattern(callbacks.BROADCAST_AUDIENCE, rest="(all|topic|me|back)$")
 )
 _TOPIC_DATA = re.compile(callbacks.pattern(callbacks.BROADCAST_TOPIC, rest=r"(\d{1,10})$"))
-_CONFIRM_DATA = re.compile(callbacks.pattern(callbacks.BROADCAST_CONFIRM, rest="([yn])$"))
+_CONFIRM_DATA = re.compile(callbacks.pattern(callbacks.BROADCAST_CONFIRM, rest="([ynu])$"))
 _STOP_DATA = re.compile(callbacks.pattern(callbacks.BROADCAST_STOP, rest=r"(\d{1,10})$"))
 STRAY_PATTERN = callbacks.pattern(
     callbacks.BROADCAST_AUDIENCE, callbacks.BROADCAST_TOPIC, callbacks.BROADCAST_CONFIRM
@@ -88,6 +88,7 @@ class Draft:
     audience: Audience = Audience.ALL
     topic_id: int | None = None
     topic: str | None = None
+    urgent: bool = False  # sent through the recipients' quiet hours
 
 
 # -- keyboards -----------------------------------------------------------------------------------
@@ -138,9 +139,14 @@ def topics_keyboard(chat: ChatContext, choices: list[tuple[int, str, int]]) -> I
     return InlineKeyboardMarkup(rows)
 
 
-def confirm_keyboard(chat: ChatContext, count: int) -> InlineKeyboardMarkup:
-    """Send / Cancel."""
+def confirm_keyboard(chat: ChatContext, count: int, urgent: bool = False) -> InlineKeyboardMarkup:
+    """Send / Cancel, and whether it is urgent (sent through quiet hours)."""
     send = chat.ngettext("Send to %(num)d chat", "Send to %(num)d chats", count)
+    urgency = (
+        chat._("🚨 Urgent: sent now, even in quiet hours")
+        if urgent
+        else chat._("🌙 Waits for quiet hours · make urgent")
+    )
     return InlineKeyboardMarkup(
         [
             [
@@ -148,7 +154,8 @@ def confirm_keyboard(chat: ChatContext, count: int) -> InlineKeyboardMarkup:
                 InlineKeyboardButton(
                     chat._("Cancel"), callback_data=f"{callbacks.BROADCAST_CONFIRM}:n"
                 ),
-            ]
+            ],
+            [InlineKeyboardButton(urgency, callback_data=f"{callbacks.BROADCAST_CONFIRM}:u")],
         ]
     )
 
@@ -255,11 +262,29 @@ async def _preview(chat: ChatContext, draft: Draft) -> int:
     await chat.reply(draft.text)  # as the sender sends it: HTML, no link preview
     await chat.say(
         "broadcast_confirm",
-        confirm_keyboard(chat, count),
+        confirm_keyboard(chat, count, draft.urgent),
         audience=draft.audience.value,
         topic=draft.topic,
         count=count,
+        urgent=draft.urgent,
     )
+    return CONFIRM
+
+
+async def _toggle_urgent(chat: ChatContext, draft: Draft) -> int:
+    """Flip the draft's urgency and show it on the confirmation."""
+    draft = replace(draft, urgent=not draft.urgent)
+    _user_data(chat.context)[_DRAFT] = draft
+    count = await cases.count_recipients(chat.services.db, draft.audience, draft.topic_id)
+    await chat.toast()
+    html = chat.render(
+        "broadcast_confirm",
+        audience=draft.audience.value,
+        topic=draft.topic,
+        count=count,
+        urgent=draft.urgent,
+    )
+    await chat.edit(html, confirm_keyboard(chat, count, draft.urgent))
     return CONFIRM
 
 
@@ -272,6 +297,8 @@ async def on_confirm(chat: ChatContext) -> int | None:
     if draft is None or found is None:
         await chat.toast(chat._("This button has expired."))
         return None
+    if found.group(1) == "u":
+        return await _toggle_urgent(chat, draft)
     _user_data(chat.context).pop(_DRAFT, None)
     if found.group(1) == "n":
         await chat.toast()
@@ -287,6 +314,7 @@ async def on_confirm(chat: ChatContext) -> int | None:
         me_chat_id=chat.id,
         source_url=draft.source_url,
         progress_chat_id=chat.id,
+        urgent=draft.urgent,
     )
     started = await cases.start_broadcast(svc.db, plan, now=utcnow())
     svc.notify_sender()

@@ -256,7 +256,9 @@ async def on_follow_button(chat: ChatContext) -> None:
         return
     svc = chat.services
     try:
-        saved = await personal.save_follow(svc.db, chat.ref, request, svc.settings, now=utcnow())
+        saved = await personal.save_follow(
+            svc.db, chat.ref, request, svc.settings, now=utcnow(), thread_id=chat.thread_id
+        )
     except NewsbotError as exc:
         await chat.toast()
         await chat.edit(chat.render("follow_refused", message=chat.explain(exc)))

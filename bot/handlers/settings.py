@@ -17,6 +17,7 @@ from html import escape
 
 from telegram import (
     ForceReply,
+    InlineKeyboardMarkup,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
@@ -29,22 +30,26 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot import settings_keyboards as kb
 from bot.chat import ChatContext, chat_handler, open_chat
 from bot.filters import can_manage_chat
+from digests import muting
 from digests.chat_settings import (
     AddTime,
     Change,
     ChatSettings,
     RemoveTime,
+    SettingsView,
     SetZone,
     change_settings,
     get_settings,
     max_items_from_text,
+    quiet_from_text,
+    route_everything,
     settings_view,
     time_from_text,
     zone_from_location,
     zone_from_text,
     zone_note,
 )
-from digests.errors import InvalidInput, UnclearTime, UnknownZone
+from digests.errors import InvalidInput, NotFound, UnclearTime, UnknownZone
 from digests.timeutil import utcnow
 
 ANSWER_TIMEOUT = timedelta(minutes=10)
@@ -53,6 +58,7 @@ _PARSERS: dict[kb.Prompt, Callable[[str], Change]] = {
     kb.Prompt.TIME: time_from_text,
     kb.Prompt.ZONE: zone_from_text,
     kb.Prompt.ITEMS: max_items_from_text,
+    kb.Prompt.QUIET: quiet_from_text,
 }
 
 
@@ -74,7 +80,7 @@ async def show_settings(chat: ChatContext) -> None:
     """Send the chat's settings with the buttons that change them."""
     svc = chat.services
     current = await get_settings(svc.db, chat.ref, svc.settings, now=utcnow())
-    await chat.reply(_text(chat, current), kb.settings_keyboard(current, lang=chat.lang))
+    await chat.reply(_text(chat, current), _keyboard(chat, current))
 
 
 @chat_handler
@@ -96,6 +102,13 @@ async def on_settings_button(chat: ChatContext) -> None:
         case kb.AskFor(prompt):
             await chat.toast()
             await _ask(chat, prompt)
+        case kb.RouteEverything(here):
+            thread = chat.thread_id if here else None
+            current = await route_everything(svc.db, chat.ref, thread, svc.settings, now=utcnow())
+            await chat.toast(chat.render("settings_toast", what="threads", v=_view(chat, current)))
+            await _edit(chat, current, kb.View.THREADS)
+        case kb.Unmute(source_id):
+            await _unmute(chat, source_id)
         case change:
             try:
                 current = await change_settings(
@@ -152,9 +165,9 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(change, SetZone) and chat.ref.kind.value == ChatType.PRIVATE:
         # The location keyboard is a reply keyboard: only a message of its own removes it.
         await chat.reply(escape(note, quote=False), ReplyKeyboardRemove())  # note: plain text
-        await chat.reply(_text(chat, current), kb.settings_keyboard(current, lang=chat.lang))
+        await chat.reply(_text(chat, current), _keyboard(chat, current))
         raise ApplicationHandlerStop
-    await chat.reply(_text(chat, current, note=note), kb.settings_keyboard(current, lang=chat.lang))
+    await chat.reply(_text(chat, current, note=note), _keyboard(chat, current))
     raise ApplicationHandlerStop
 
 
@@ -168,6 +181,19 @@ async def cancel(chat: ChatContext) -> None:
     private = chat.ref.kind.value == ChatType.PRIVATE
     markup = ReplyKeyboardRemove() if mine and private else None
     await chat.say("settings_cancelled", markup, pending=mine)
+
+
+async def _unmute(chat: ChatContext, source_id: int) -> None:
+    """Let a muted source back in and show what is still muted."""
+    svc = chat.services
+    try:
+        name = await muting.unmute_source(svc.db, chat.id, source_id)
+        toast = chat.render("settings_toast", what="unmuted", source=name, v=None)
+    except NotFound as exc:
+        toast = chat.explain(exc)
+    current = await get_settings(svc.db, chat.ref, svc.settings, now=utcnow())
+    await chat.toast(toast)
+    await _edit(chat, current, kb.View.MUTED if current.muted else kb.View.MAIN)
 
 
 async def _ask(chat: ChatContext, prompt: kb.Prompt) -> None:
@@ -252,7 +278,25 @@ def _text(
     view: kb.View = kb.View.MAIN,
     note: str | None = None,
 ) -> str:
-    return chat.render("settings", v=settings_view(current, chat.lang), view=view.value, note=note)
+    return chat.render(
+        "settings", v=_view(chat, current), view=view.value, note=note, forum=_place(chat).forum
+    )
+
+
+def _view(chat: ChatContext, current: ChatSettings) -> SettingsView:
+    return settings_view(current, chat.lang)
+
+
+def _place(chat: ChatContext) -> kb.Place:
+    """Whether the chat is a forum and which thread this update is in."""
+    tg_chat = chat.update.effective_chat
+    return kb.Place(bool(tg_chat and tg_chat.is_forum), chat.thread_id)
+
+
+def _keyboard(
+    chat: ChatContext, current: ChatSettings, view: kb.View = kb.View.MAIN
+) -> InlineKeyboardMarkup:
+    return kb.settings_keyboard(current, view, chat.lang, _place(chat))
 
 
 def _note(chat: ChatContext, change: Change, current: ChatSettings) -> str:
@@ -263,7 +307,7 @@ def _note(chat: ChatContext, change: Change, current: ChatSettings) -> str:
 
 
 def _toast(chat: ChatContext, change: Change, current: ChatSettings) -> str:
-    return chat.render("settings_toast", what=change.kind, v=settings_view(current, chat.lang))
+    return chat.render("settings_toast", what=change.kind, v=_view(chat, current))
 
 
 def _view_after(change: Change) -> kb.View:
@@ -272,4 +316,4 @@ def _view_after(change: Change) -> kb.View:
 
 
 async def _edit(chat: ChatContext, current: ChatSettings, view: kb.View) -> None:
-    await chat.edit(_text(chat, current, view), kb.settings_keyboard(current, view, chat.lang))
+    await chat.edit(_text(chat, current, view), _keyboard(chat, current, view))

@@ -36,7 +36,7 @@ async def on_topic_button(chat: ChatContext) -> None:
         return
     try:
         following, choices = await subscriptions.toggle_topic(
-            svc.db, chat.ref, action.topic_id, svc.settings, now=utcnow()
+            svc.db, chat.ref, action.topic_id, svc.settings, now=utcnow(), thread_id=chat.thread_id
         )
     except NotFound:
         choices = await subscriptions.topic_choices(svc.db, chat.id)
@@ -44,11 +44,13 @@ async def on_topic_button(chat: ChatContext) -> None:
         await _edit_picker(chat, choices, action.page)
         return
     name = next((c.name for c in choices if c.id == action.topic_id), "")
-    await chat.toast(
-        chat._("Following %(topic)s", topic=name)
-        if following
-        else chat._("Unfollowed %(topic)s", topic=name)
-    )
+    if not following:
+        toast = chat._("Unfollowed %(topic)s", topic=name)
+    elif chat.thread_id is not None:
+        toast = chat._("Following %(topic)s: its news comes to this thread", topic=name)
+    else:
+        toast = chat._("Following %(topic)s", topic=name)
+    await chat.toast(toast)
     await _edit_picker(chat, choices, action.page)
 
 

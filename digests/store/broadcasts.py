@@ -126,9 +126,11 @@ async def create(
     recipients: int,
     progress_chat_id: int | None,
     now: datetime,
+    urgent: bool = False,
 ) -> int:
     """Store a new broadcast (status ``queued``); returns its id."""
     broadcast = Broadcast(
+        urgent=urgent,
         admin_id=admin_id,
         text=text,
         source_url=source_url,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,6 +75,31 @@ async def set_inactive(session: AsyncSession, chat_id: int, reason: str, now: da
         .where(Chat.id == chat_id)
         .values(active=False, inactive_reason=reason[:256], updated_at=now)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where and when a chat wants messages other than replies: its forum thread, its quiet
+    hours (local ``HH:MM`` bounds) in its zone."""
+
+    timezone: str
+    quiet_start: str | None
+    quiet_end: str | None
+    thread_id: int | None
+
+
+async def placements(session: AsyncSession) -> dict[int, Placement]:
+    """The active chats that have quiet hours or a forum thread for their news; the others
+    (most) take messages in the chat itself, at any time."""
+    rows = await session.execute(
+        select(Chat.id, Chat.timezone, Chat.quiet_start, Chat.quiet_end, Chat.digest_thread_id)
+        .where(Chat.active.is_(True))
+        .where(or_(Chat.quiet_start.is_not(None), Chat.digest_thread_id.is_not(None)))
+    )
+    return {
+        chat_id: Placement(zone, start, end, thread)
+        for chat_id, zone, start, end, thread in rows.all()
+    }
 
 
 async def active_chat_ids(session: AsyncSession) -> list[int]:

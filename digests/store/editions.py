@@ -50,6 +50,8 @@ class ChatSchedule:
     next_digest_at: datetime | None
     created_at: datetime
     kind: str = "private"
+    digest_thread_id: int | None = None  # the forum thread of the digest; None: General
+    silent_digests: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,7 @@ class ArticleText:
     summary: str
     story_id: int | None = None
     readable: bool = False  # its full text is stored: the digest offers a Read button
+    source_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,8 @@ _COLUMNS = (
     Chat.next_digest_at,
     Chat.created_at,
     Chat.kind,
+    Chat.digest_thread_id,
+    Chat.silent_digests,
 )
 _NAMES = [column.key for column in _COLUMNS]
 _CHATS = cast(Table, Chat.__table__)
@@ -205,6 +210,7 @@ async def candidates(session: AsyncSession, after: datetime, upto: datetime) -> 
                 story_first_seen(),
                 Article.story_id,
                 Story.event_id,
+                Article.source_id,
             )
             .join(Article, Article.id == ArticleTopic.article_id)
             .outerjoin(Story, Story.id == Article.story_id)
@@ -231,8 +237,18 @@ async def candidates(session: AsyncSession, after: datetime, upto: datetime) -> 
                 else 1
             ),
             event_id=event_id,
+            source_id=source_id,
         )
-        for article_id, topic_id, strength, sort_at, first_seen_at, story_id, event_id in rows
+        for (
+            article_id,
+            topic_id,
+            strength,
+            sort_at,
+            first_seen_at,
+            story_id,
+            event_id,
+            source_id,
+        ) in rows
     ]
 
 
@@ -270,13 +286,24 @@ async def article_texts(
                 Article.summary,
                 Article.story_id,
                 readable_column(),
+                Article.source_id,
             )
             .join(Source, Source.id == Article.source_id)
             .where(Article.id.in_(ids[start : start + _IN_CHUNK]))
         )
-        for article_id, title, url, source_name, lead, summary, story_id, readable in rows.all():
+        for (
+            article_id,
+            title,
+            url,
+            name,
+            lead,
+            summary,
+            story_id,
+            readable,
+            source_id,
+        ) in rows.all():
             found[article_id] = ArticleText(
-                title, url, source_name, lead or "", summary or "", story_id, bool(readable)
+                title, url, name, lead or "", summary or "", story_id, bool(readable), source_id
             )
     return found
 

@@ -34,16 +34,18 @@ async def newest_for_topics(
     limit: int,
     *,
     languages: Sequence[str] | None = None,
+    muted: Collection[int] = (),
 ) -> list[Headline]:
     """The newest stories matching any of ``topic_ids``, newest first, each once.
 
     One indexed range read (``ix_article_topics_topic_sort``), repeated only when copies of
     the same stories fill it, then three small look-ups for the chosen ≤ ``limit`` items.
-    With ``languages``, only articles in those languages (or of unknown language) count.
+    With ``languages``, only articles in those languages (or of unknown language) count;
+    articles of the ``muted`` sources never do.
     """
     if not topic_ids or limit <= 0:
         return []
-    picked = await _newest_per_story(session, list(topic_ids), limit, languages)
+    picked = await _newest_per_story(session, list(topic_ids), limit, languages, muted)
     return await headlines_for(session, picked, topic_ids)
 
 
@@ -100,7 +102,11 @@ async def newest_for_chat(session: AsyncSession, chat_id: int, limit: int) -> li
 
 
 async def _newest_per_story(
-    session: AsyncSession, topic_ids: list[int], limit: int, languages: Sequence[str] | None
+    session: AsyncSession,
+    topic_ids: list[int],
+    limit: int,
+    languages: Sequence[str] | None,
+    muted: Collection[int] = (),
 ) -> list[tuple[int, int | None]]:
     """(article id, story id) of the newest matching report of each of the newest events (or
     stories, or articles, for those in none)."""
@@ -119,6 +125,8 @@ async def _newest_per_story(
         in_languages = language_clause(languages)
         if in_languages is not None:
             query = query.where(in_languages)
+        if muted:
+            query = query.where(Article.source_id.not_in(list(muted)))
         if after is not None:
             at, last_id = after
             query = query.where(

@@ -121,10 +121,20 @@ async def followed_topic_ids(session: AsyncSession, chat_id: int) -> set[int]:
     return set(rows.scalars())
 
 
-async def subscribe(session: AsyncSession, chat_id: int, topic_id: int, now: datetime) -> None:
-    """Make a chat follow a topic (no-op if it does already)."""
+async def subscribe(
+    session: AsyncSession,
+    chat_id: int,
+    topic_id: int,
+    now: datetime,
+    *,
+    thread_id: int | None = None,
+) -> None:
+    """Make a chat follow a topic (no-op if it does already), its items going to the forum
+    thread ``thread_id`` (None: with the digest)."""
     if await session.get(Subscription, (chat_id, topic_id)) is None:
-        session.add(Subscription(chat_id=chat_id, topic_id=topic_id, created_at=now))
+        session.add(
+            Subscription(chat_id=chat_id, topic_id=topic_id, thread_id=thread_id, created_at=now)
+        )
         await session.flush()
 
 

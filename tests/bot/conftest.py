@@ -42,10 +42,14 @@ class Harness:
         user_id: int | None = None,
         title: str | None = None,
         expect_reply: bool = True,
+        thread_id: int | None = None,
     ) -> StoredMessage:
-        """Send ``text`` as a user and return the bot's reply in that chat."""
+        """Send ``text`` as a user (in forum thread ``thread_id``, if given) and return the
+        bot's reply in that chat."""
         mark = self.server.mark()
-        self.server.inject_message(chat_id, text, user_id=user_id, chat_type=chat_type, title=title)
+        self.server.inject_message(
+            chat_id, text, user_id=user_id, chat_type=chat_type, title=title, thread_id=thread_id
+        )
         if not expect_reply:
             raise AssertionError("use send_silently for messages that get no reply")
         calls = await self.server.wait_for_call("sendMessage", chat_id=chat_id, since=mark)

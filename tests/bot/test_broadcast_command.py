@@ -179,7 +179,11 @@ async def test_admin_broadcasts_to_a_topics_followers_with_preview_progress_and_
     assert preview.html == MESSAGE  # the preview is the very message recipients get
     assert preview.link_preview_disabled
     assert "Recipients: the followers of “Floods”, 3 chats." in (confirm.text or "")
-    assert button_labels(confirm) == ["Send to 3 chats", "Cancel"]
+    assert button_labels(confirm) == [
+        "Send to 3 chats",
+        "Cancel",
+        "🌙 Waits for quiet hours · make urgent",
+    ]
     assert await _rows(harness) == 0  # nothing queued before "Send"
 
     mark = harness.server.mark()

@@ -207,7 +207,7 @@ async def test_a_digest_from_the_outbox_carries_read_buttons_that_work(harness: 
     [call] = await harness.server.wait_for_call("sendMessage", chat_id=1001, since=mark)
     digest = harness.server.message(1001, call.result["message_id"])
     assert "• Geneva: a headline only" in (digest.text or "")
-    assert button_labels(digest) == ["Read: Hasakah: the full story"]
+    assert button_labels(digest) == ["Read: Hasakah: the full story", "🔇 Mute Example & Co"]
 
     mark = harness.server.mark()
     answer, _ = await _press(harness, digest, button_data(digest, "Read: Hasakah"))

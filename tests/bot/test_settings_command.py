@@ -70,6 +70,8 @@ async def test_settings_shows_the_defaults_and_the_next_digest(harness: Harness)
         "Frequency: every day",
         "Items per digest: up to 10",
         "When nothing is new: stay quiet",
+        "Sound: digests notify as usual",
+        "Quiet hours: none",
     ):
         assert line in text.splitlines()
     assert next_digest(shown)[1:] == ("08:00", "UTC")
@@ -79,6 +81,8 @@ async def test_settings_shows_the_defaults_and_the_next_digest(harness: Harness)
         "📅 Daily",
         "🔢 10 items",
         "🔕 Note when nothing is new: off",
+        "🔔 Silent digests: off",
+        "🌙 Quiet hours: off",
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import example, given
@@ -143,3 +144,13 @@ def test_any_digest_is_capped_unique_followed_and_in_window(
     in_window = {a for (a, t), c in unique.items() if t in followed and DAY.holds(c.first_seen_at)}
     assert len(picks) == min(cap, len(in_window))
     assert scores == sorted(scores, reverse=True)
+
+
+def test_a_muted_sources_items_are_left_out_and_its_story_comes_from_another() -> None:
+    wire = replace(match(1, 1, 3.0, story=9), source_id=7)
+    paper = replace(match(2, 1, 1.0, story=9), source_id=8)
+    alone = replace(match(3, 1, 2.0), source_id=7)
+    pool = TopicPool([wire, paper, alone])
+
+    assert [p.article_id for p in pool.top([1], DAY, 5)] == [1, 3]
+    assert [p.article_id for p in pool.top([1], DAY, 5, muted={7})] == [2]

@@ -102,15 +102,19 @@ async def add_article(
     *,
     summary: str = "",
     url: str | None = None,
+    source_name: str = "Example & Co",
 ) -> int:
-    """Store an article first seen at ``seen`` that matched ``matches`` (topic: strength)."""
+    """Store an article first seen at ``seen`` that matched ``matches`` (topic: strength),
+    from the source named ``source_name`` (made on first use)."""
     n = next(_ids)
     async with db.transaction() as session:
-        source = await session.scalar(select(Source).where(Source.name == "Example & Co"))
+        source = await session.scalar(select(Source).where(Source.name == source_name))
         if source is None:
             source = Source(
-                url="https://news.example/feed",
-                name="Example & Co",
+                url="https://news.example/feed"
+                if source_name == "Example & Co"
+                else f"https://news.example/feed/{source_name.casefold().replace(' ', '-')}",
+                name=source_name,
                 kind="feed",
                 fetch_interval=900,
                 created_at=seen,

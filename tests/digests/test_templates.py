@@ -65,7 +65,13 @@ SETTINGS_VIEW = {
     "max_items": 10,
     "notify_empty": True,
     "next_digest": "Mon 17 Feb, 08:00",
+    "silent": False,
+    "quiet": None,
+    "digest_thread": None,
+    "topic_threads": (),
+    "muted": (),
 }
+THREAD = {"number": 12, "link": "https://t.me/c/1234/12"}
 ZONE_NOTE = {
     "how": "city",
     "fixed": False,
@@ -153,7 +159,9 @@ CASES: dict[str, list[dict[str, Any]]] = {
         for lead in ("Water rose", "")
     ],
     "broadcast_confirm": [
-        {"audience": a, "topic": "Iraq", "count": 120} for a in ("all", "topic", "me")
+        {"audience": a, "topic": "Iraq", "count": 120, "urgent": u}
+        for a in ("all", "topic", "me")
+        for u in (False, True)
     ],
     "broadcast_invalid": [{"problem": "(problem)"}],
     "broadcast_private_only": [{}],
@@ -231,22 +239,52 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"follows_nothing": False, "items": [], "topic": None},
     ],
     "settings": [
-        {"note": note, "view": view, "v": _with(SETTINGS_VIEW, frequency=f, notify_empty=e)}
+        {
+            "note": note,
+            "view": view,
+            "v": _with(SETTINGS_VIEW, frequency=f, notify_empty=e),
+            "forum": False,
+        }
         for note, view, f, e in (
             ("Saved.", "main", "daily", True),
             ("", "time", "weekdays", False),
             ("", "frequency", "weekly", True),
             ("", "weekday", "off", True),
             ("", "items", "daily", True),
+            ("", "quiet", "daily", True),
+            ("", "muted", "daily", True),
         )
     ]
-    + [{"note": "", "view": "main", "v": _with(SETTINGS_VIEW, next_digest=None)}]
-    + [{"note": "", "view": "add_time", "v": _with(SETTINGS_VIEW, time="08:00, 18:00", times=2)}],
+    + [{"note": "", "view": "main", "v": _with(SETTINGS_VIEW, next_digest=None), "forum": False}]
+    + [
+        {
+            "note": "",
+            "view": "add_time",
+            "v": _with(SETTINGS_VIEW, time="08:00, 18:00", times=2),
+            "forum": False,
+        }
+    ]
+    + [
+        {
+            "note": "",
+            "view": "threads",
+            "forum": True,
+            "v": _with(
+                SETTINGS_VIEW,
+                silent=True,
+                quiet="22:00–07:00",
+                digest_thread=thread,
+                topic_threads=(("Sport <&>", THREAD), ("News", {"number": 3, "link": None})),
+                muted=("Wire & Co", "Daily <Paper>"),
+            ),
+        }
+        for thread in (THREAD, {"number": 5, "link": None}, None)
+    ],
     "settings_cancelled": [{"pending": p} for p in (True, False)],
     "settings_invalid": [{"message": "(message)"}],
     "settings_prompt": [
         {"prompt": p, "user_id": u, "name": "Ahmad", "location": loc}
-        for p in ("time", "zone", "items")
+        for p in ("time", "zone", "items", "quiet")
         for u, loc in ((0, False), (601, True))
     ],
     "settings_toast": [
@@ -265,7 +303,19 @@ CASES: dict[str, list[dict[str, Any]]] = {
     ]
     + [
         {"what": "time", "v": _with(SETTINGS_VIEW, time="08:00, 18:00", times=2)},
-    ],
+    ]
+    + [
+        {"what": what, "v": _with(SETTINGS_VIEW, **values)}
+        for what, values in (
+            ("silent", {"silent": True}),
+            ("silent", {"silent": False}),
+            ("quiet", {"quiet": "22:00–07:00"}),
+            ("quiet", {"quiet": None}),
+            ("threads", {"digest_thread": THREAD}),
+            ("threads", {"digest_thread": None}),
+        )
+    ]
+    + [{"what": "unmuted", "source": "Wire & Co", "v": None}],
     "settings_unclear": [
         {"problem": p, "typed": "Atlantis", "suggestions": s}
         for p in ("time", "empty", "offset_range", "offset_not_fixed", "location", "zone")
