@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
@@ -274,3 +274,94 @@ async def test_switching_an_alert_off_sends_its_stories_in_the_digest_only(
     (digest,) = await received(harness, USER, mark, 1)
     assert digest.startswith("📰 Your news digest")
     assert titles(digest) == {"Dam report: all calm"}
+
+
+async def test_digests_missed_while_down_come_as_one_with_everything_since_the_last(
+    harness: Harness, feeds: FeedServer, sender: Sending
+) -> None:
+    now = utcnow().replace(second=0, microsecond=0)
+    slots = [now - timedelta(hours=h) for h in (5, 3, 1)]
+    await harness.send("/start")
+    await settle_chat(harness, USER, slots[0] + timedelta(days=1), slots[0])
+    async with harness.db.transaction() as session:
+        await session.execute(
+            update(Chat)
+            .where(Chat.id == USER)
+            .values(
+                digest_times=",".join(sorted(f"{s:%H:%M}" for s in slots)),
+                last_digest_at=slots[0],
+                next_digest_at=slots[1],
+            )
+        )
+    preview = await harness.send("/follow dam")
+    await harness.press(preview, button_data(preview, "Save"))
+    body = feed("wire.example", [("d1", "Dam opens its gates")], slots[0])
+    await ingest(harness, feeds, "/one.xml", body, slots[0] + timedelta(hours=1), sender)
+    body = feed("late.example", [("d2", "Dam levels fall again")], slots[1])
+    await ingest(harness, feeds, "/two.xml", body, slots[1] + timedelta(hours=1), sender)
+
+    # The bot was down for the 2nd and 3rd times: one digest, at the latest, with both.
+    mark = harness.server.mark()
+    report = await tick(harness, now, sender)
+    assert (report.due, report.queued) == (1, 1)
+    (digest,) = await received(harness, USER, mark, 1)
+    assert titles(digest) == {"Dam opens its gates", "Dam levels fall again"}
+    assert (await tick(harness, now + timedelta(minutes=1), sender)).due == 0
+
+
+async def test_two_times_across_berlins_spring_change_through_the_bot(
+    harness: Harness, feeds: FeedServer
+) -> None:
+    # 29 March 2026 02:00 CET -> 03:00 CEST, so 02:30 does not exist that night: it goes at
+    # 03:00 CEST (01:00 UTC). The sender runs on the test's clock, that Sunday.
+    clock = [datetime(2026, 3, 28, 20, 0, tzinfo=UTC)]
+    delivery = Delivery(
+        harness.db,
+        TelegramSender(harness.application.bot),
+        Pacer(200, private_interval=0.05),
+        wall=lambda: clock[0],
+        batch=32,
+        poll_interval=0.1,
+        flush_interval=0.05,
+    )
+    stop = asyncio.Event()
+    sending = Sending(delivery, stop, asyncio.create_task(delivery.run(stop)))
+    try:
+        await harness.send("/start")
+        async with harness.db.transaction() as session:
+            await session.execute(
+                update(Chat)
+                .where(Chat.id == USER)
+                .values(
+                    timezone="Europe/Berlin",
+                    digest_times="02:30,08:00",
+                    created_at=clock[0] - timedelta(days=3),
+                    last_digest_at=datetime(2026, 3, 28, 7, 0, tzinfo=UTC),  # Saturday 08:00
+                    next_digest_at=None,
+                )
+            )
+        preview = await harness.send("/follow dam")
+        await harness.press(preview, button_data(preview, "Save"))
+        body = feed("wire.example", [("n1", "Dam night shift ends")], clock[0])
+        await ingest(harness, feeds, "/n.xml", body, clock[0] + timedelta(hours=1), sending)
+        gap_end = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+        eight = datetime(2026, 3, 29, 6, 0, tzinfo=UTC)
+
+        for moment, title in ((gap_end, "Dam night shift ends"), (eight, "Dam morning report")):
+            if title == "Dam morning report":
+                body = feed("day.example", [("m1", title)], gap_end)
+                await ingest(harness, feeds, "/m.xml", body, gap_end + timedelta(hours=2), sending)
+            assert (await tick(harness, moment - timedelta(minutes=1), sending)).due == 0
+            clock[0] = moment
+            mark = harness.server.mark()
+            assert (await tick(harness, moment, sending)).queued == 1
+            (digest,) = await received(harness, USER, mark, 1)
+            assert titles(digest) == {title}
+            assert "Sunday, 29 March 2026" in digest
+        async with harness.db.transaction() as session:
+            chat = await session.get(Chat, USER)
+            assert chat is not None
+            assert chat.next_digest_at == datetime(2026, 3, 30, 0, 30, tzinfo=UTC)  # 02:30 CEST
+    finally:
+        stop.set()
+        await sending.task
