@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
@@ -204,3 +205,16 @@ async def test_alerted_stories_are_left_out_of_the_next_digest(db: Database) -> 
 def test_alerts_per_hour_is_a_setting() -> None:
     assert Settings().alerts_per_hour == 3
     assert Settings(alerts_per_hour=0).alerts_per_hour == 0  # alerts off for everyone
+
+
+async def test_two_processes_at_once_keep_the_hourly_cap(db: Database) -> None:
+    topic = await chat_with_alert(db, 1)
+    first = [(await store(db, f"Dam east {n}", [topic]))[0] for n in range(3)]
+    second = [(await store(db, f"Dam west {n}", [topic]))[0] for n in range(3)]
+    other = Database(db.url)  # another process's pool, as a second `newsbot run` has
+    try:
+        done = await asyncio.gather(queue(db, first), queue(other, second))
+    finally:
+        await other.close()
+    assert sum(done) == 3
+    assert len(await alerts_for(db, 1)) == 3
