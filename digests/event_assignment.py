@@ -12,6 +12,7 @@ does not grow with the stories it has seen, and several processes on one databas
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -25,11 +26,12 @@ from digests.types import NewArticle
 log = logging.getLogger(__name__)
 
 # Stories compared per new story: the ones sharing most lookup keys with it.
-CANDIDATES = 40
-# A key carried by more than this share of the window's stories finds too many to be worth
-# reading ("Trump", "Iran" on a busy day); the story is still found by its rarer keys.
-COMMON_SHARE = 0.02
-COMMON_FLOOR = 50
+CANDIDATES = 12
+# A key carried by more stories of the window than this finds too many to be worth reading
+# ("Trump", "Iran" on a busy day); the story is still found by its rarer keys (a name, a
+# number, an unusual title word). A fixed bound keeps the cost per story flat however many
+# stories the window holds.
+COMMON = 50
 
 
 async def assign_events(
@@ -47,7 +49,7 @@ async def assign_events(
     new = [
         Member(
             story_id,
-            -1,
+            0,
             article.source_id,
             article.sort_at,
             profile(article.title, article.summary, article.text, article.language),
@@ -57,41 +59,62 @@ async def assign_events(
     await event_store.count_terms(session, ((m.at, m.profile) for m in new))
     since = min(m.at for m in new) - window
     until = max(m.at for m in new) + window
-    known = await event_store.frequencies(
-        session, {k for m in new for k in m.profile.all_keys() | m.profile.numbers}, since, until
+    keys = {k for m in new for k in m.profile.all_keys() | m.profile.numbers}
+    known = await event_store.frequencies(session, keys, since, until)
+    lookup = {
+        m.story_id: [k for k in m.profile.lookup_keys() if known.count(k) <= COMMON] for m in new
+    }
+    posted = await event_store.postings(
+        session, {k for keys in lookup.values() for k in keys}, since, until
     )
-    common = max(COMMON_FLOOR, int(known.documents * COMMON_SHARE))
-    wanted: dict[int, list[int]] = {}
-    for member in new:
-        keys = [k for k in member.profile.lookup_keys() if known.count(k) <= common]
-        wanted[member.story_id] = await event_store.candidates(
-            session, keys, member.at - window, member.at + window, CANDIDATES
-        )
+    wanted = {m.story_id: _candidates(m, lookup[m.story_id], posted, window) for m in new}
     stored = await event_store.members(session, {s for ids in wanted.values() for s in ids})
     anchors = await event_store.first_stories(session, {m.event_id for m in stored})
-    known = await event_store.frequencies(
-        session, {k for m in [*stored, *anchors] for k in m.profile.all_keys()}, since, until, known
-    )
-    index = EventIndex(Weights(known))
+    weights = Weights(known)
+    index = EventIndex(weights)
     for member in stored:
         index.add(member)
     for anchor in anchors:
         index.add_anchor(anchor)
+    # New events get ids when inserted together at the end; until then, negative stand-ins.
     placed: list[Member] = []
-    joined = 0
+    opened: list[Member] = []
+    joined: Counter[int] = Counter()
     for member in new:
-        batch = [m.story_id for m in placed]
-        found = index.place(member, [*wanted[member.story_id], *batch])
-        event_id = found.event_id
-        if event_id is not None and await event_store.add_story(session, event_id, now):
-            joined += 1
-            member = Member(member.story_id, event_id, member.source_id, member.at, member.profile)
-            index.add(member)
-        else:
-            event_id = await event_store.create_event(session, member.story_id, member.at, now)
-            member = Member(member.story_id, event_id, member.source_id, member.at, member.profile)
-            index.add(member, first=True)
+        found = index.place(member, [*wanted[member.story_id], *(m.story_id for m in placed)])
+        event_id = found.event_id if found.event_id is not None else -1 - len(opened)
+        member = Member(
+            member.story_id, event_id, member.source_id, member.at, weights.weighted(member)
+        )
+        index.add(member, first=found.event_id is None)
+        if found.event_id is None:
+            opened.append(member)
+        elif event_id > 0:
+            joined[event_id] += 1
         placed.append(member)
+    ids = await event_store.create_events(session, [(m.story_id, m.at) for m in opened], now)
+    real = {-1 - n: event_id for n, event_id in enumerate(ids)}
+    placed = [
+        Member(m.story_id, real.get(m.event_id, m.event_id), m.source_id, m.at, m.profile)
+        for m in placed
+    ]
+    await event_store.add_stories(session, joined, now)
     await event_store.save_members(session, placed)
-    log.debug("events: %d new, %d stories joined an event", len(placed) - joined, joined)
+    log.debug("events: %d new, %d stories joined an event", len(opened), len(placed) - len(opened))
     return {m.story_id: m.event_id for m in placed}
+
+
+def _candidates(
+    member: Member,
+    keys: list[int],
+    posted: dict[int, list[tuple[int, datetime]]],
+    window: timedelta,
+) -> list[int]:
+    """The ``CANDIDATES`` stories within ``window`` of ``member`` sharing most of ``keys``."""
+    shared: Counter[int] = Counter()
+    for key in keys:
+        for story, at in posted.get(key, ()):
+            if abs(at - member.at) <= window:
+                shared[story] += 1
+    ranked = sorted(shared.items(), key=lambda found: (-found[1], -found[0]))
+    return [story for story, _ in ranked[:CANDIDATES]]

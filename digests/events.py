@@ -112,8 +112,10 @@ class Weights:
             self._idf[key] = found
         return found
 
-    def vector(self, member: Member, *, title: bool = False) -> dict[int, float]:
+    def vector(self, member: Member, *, title: bool = False) -> Mapping[int, float]:
         """The unit TF-IDF vector of the story's opening (or of its title alone)."""
+        if member.profile.weighted:
+            return member.profile.title if title else member.profile.terms
         cache_key = (member.story_id, title)
         found = self._vectors.get(cache_key)
         if found is None:
@@ -123,6 +125,21 @@ class Weights:
             found = {k: v / norm for k, v in raw.items()}
             self._vectors[cache_key] = found
         return found
+
+    def weighted(self, member: Member) -> Profile:
+        """``member``'s profile with its unit TF-IDF vectors in place of counts: what is
+        stored, so later batches compare with it without its terms' frequencies."""
+        found = member.profile
+        if found.weighted:
+            return found
+        return Profile(
+            terms=self.vector(member),
+            title=self.vector(member, title=True),
+            names=found.names,
+            numbers=found.numbers,
+            days=found.days,
+            weighted=True,
+        )
 
     def score(self, a: Member, b: Member, *, shared: bool = True) -> float | None:
         """How much ``a`` and ``b`` look like one event (see the module doc), or None when

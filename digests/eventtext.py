@@ -17,7 +17,9 @@ import functools
 import hashlib
 import re
 import struct
+from array import array
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from digests.stories import words
@@ -91,13 +93,17 @@ class Profile:
     opening, with their five-letter prefixes; ``title`` counts the title's alone. ``names``
     are the capitalised words (every title lemma in a caseless script), ``numbers`` the
     numbers other than years, ``days`` a bit per weekday named (Monday = bit 0).
+
+    A ``weighted`` profile holds, in ``terms`` and ``title``, unit TF-IDF vectors instead of
+    counts: what is stored, so a later comparison needs no frequencies of the stored terms.
     """
 
-    terms: dict[int, int]
-    title: dict[int, int]
+    terms: Mapping[int, float]
+    title: Mapping[int, float]
     names: frozenset[int]
     numbers: frozenset[int]
     days: int = 0
+    weighted: bool = False
 
     def all_keys(self) -> set[int]:
         """Every key whose document frequency the comparison needs."""
@@ -108,38 +114,43 @@ class Profile:
         return {*self.title, *self.names, *self.numbers}
 
     def to_bytes(self) -> bytes:
-        """A compact encoding (see :meth:`from_bytes`)."""
-        parts = [struct.pack("<B", self.days & 0x7F)]
+        """A compact encoding (see :meth:`from_bytes`): a flag byte, then each table as a
+        count, its int64 keys and its values (float32 when weighted, else uint8 counts)."""
+        values = "f" if self.weighted else "B"
+        parts = [bytes([(self.days & 0x7F) | (0x80 if self.weighted else 0)])]
         for table in (self.terms, self.title):
-            parts.append(struct.pack("<H", len(table)))
-            parts.extend(struct.pack("<qB", k, min(v, 255)) for k, v in sorted(table.items()))
-        for keys in (self.names, self.numbers):
+            keys = sorted(table)
             parts.append(struct.pack("<H", len(keys)))
-            parts.extend(struct.pack("<q", k) for k in sorted(keys))
+            parts.append(array("q", keys).tobytes())
+            found = [table[k] if self.weighted else min(int(table[k]), 255) for k in keys]
+            parts.append(array(values, found).tobytes())
+        for members in (self.names, self.numbers):
+            parts.append(struct.pack("<H", len(members)))
+            parts.append(array("q", sorted(members)).tobytes())
         return b"".join(parts)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Profile:
-        """A profile stored by :meth:`to_bytes`."""
-        days = data[0]
+        """A profile stored by :meth:`to_bytes` (little-endian machines, as the bot runs on)."""
+        weighted = bool(data[0] & 0x80)
+        kind, size = ("f", 4) if weighted else ("B", 1)
         at = 1
-        tables: list[dict[int, int]] = []
+        tables: list[dict[int, float]] = []
         for _ in range(2):
             (count,) = struct.unpack_from("<H", data, at)
             at += 2
-            table = {}
-            for _ in range(count):
-                key, value = struct.unpack_from("<qB", data, at)
-                table[key] = value
-                at += 9
-            tables.append(table)
+            keys = array("q", data[at : at + 8 * count])
+            at += 8 * count
+            values = array(kind, data[at : at + size * count])
+            at += size * count
+            tables.append(dict(zip(keys, values, strict=True)))
         sets: list[frozenset[int]] = []
         for _ in range(2):
             (count,) = struct.unpack_from("<H", data, at)
             at += 2
-            sets.append(frozenset(struct.unpack_from(f"<{count}q", data, at)))
+            sets.append(frozenset(array("q", data[at : at + 8 * count])))
             at += 8 * count
-        return cls(tables[0], tables[1], sets[0], sets[1], days)
+        return cls(tables[0], tables[1], sets[0], sets[1], data[0] & 0x7F, weighted)
 
 
 def profile(title: str, summary: str, text: str, language: str | None) -> Profile:
