@@ -386,11 +386,19 @@ def sources_export(file: str | None) -> None:
     async def work(settings: Settings, db: Database) -> tuple[bytes, int]:
         return await export_opml(db, now=utcnow())
 
+    if file is not None and not Path(file).expanduser().resolve().parent.is_dir():
+        # Said before reading the database: nothing is worth exporting to nowhere.
+        click.echo(f"newsbot: cannot write {file}: folder does not exist", err=True)
+        sys.exit(2)
     data, count = _run(work)
     if file is None:
         click.echo(data.decode("utf-8"), nl=False)
         return
-    Path(file).write_bytes(data)
+    try:
+        Path(file).write_bytes(data)
+    except OSError as exc:
+        click.echo(f"newsbot: cannot write {file}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
     click.echo(f"wrote {count} sources to {file}", err=True)
 
 
@@ -412,14 +420,18 @@ def stats() -> None:
     _run(work)
 
 
-@main.command()
-@click.argument("words", nargs=-1, required=True)
+# Unknown options pass through as words, so ``newsbot search iran -oil`` leaves oil out as
+# /search does; --since, --lang and --page are still read as options.
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("--since", help="Only what happened since: 7d, 24h, 2w or a date (2026-11-01).")
 @click.option("--lang", help="Only articles in this language, e.g. ar.")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
 def search(words: tuple[str, ...], since: str | None, lang: str | None, page: int) -> None:
-    """Print the stored stories WORDS find, as /search shows them: "phrases", -excluded."""
+    """Print the stored stories WORDS find, as /search shows them: "phrases", -excluded
+    (``newsbot search iran -oil``; put ``--`` before a word that starts like an option)."""
     from digests import search as search_cases
+    from digests.errors import InvalidInput
     from digests.render import Renderer
     from digests.split import visible_text
     from digests.timeutil import utcnow
@@ -432,6 +444,9 @@ def search(words: tuple[str, ...], since: str | None, lang: str | None, page: in
         now = utcnow()
         query = search_cases.parse_search(typed, now)
         found = await search_cases.search(db, query, now, page=page - 1)
+        if found.pages and page > found.pages:
+            pages = "is only 1 page" if found.pages == 1 else f"are only {found.pages} pages"
+            raise InvalidInput(f"there {pages} of results; try --page {found.pages}")
         html = Renderer().render("search_results", **search_cases.results_view(found, now))
         click.echo(visible_text(html))
 

@@ -27,10 +27,27 @@ _REDACTED = "<BOT_TOKEN>"
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+# A Bot API token is "<bot id>:<secret>"; the secret is 35 characters today. Anything else set
+# as BOT_TOKEN (a placeholder such as "a") is not hidden: hiding it would garble every text
+# that holds those letters, and the Bot API refuses it anyway.
+_TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]{4,}")
+# A webhook secret shorter than this is hidden nowhere, for the same reason.
+_MIN_SECRET = 8
+
+
 def secrets_of(settings: Settings) -> list[str]:
-    """What must never be printed: the bot token and the webhook secret."""
-    found = [settings.bot_token, settings.webhook_secret]
-    return [s.get_secret_value().strip() for s in found if s is not None]
+    """What must never be printed: the bot token and the webhook secret, when they are shaped
+    like the real thing (see _TOKEN_SHAPE)."""
+    found: list[str] = []
+    if settings.bot_token is not None:
+        token = settings.bot_token.get_secret_value().strip()
+        if _TOKEN_SHAPE.fullmatch(token):
+            found.append(token)
+    if settings.webhook_secret is not None:
+        secret = settings.webhook_secret.get_secret_value().strip()
+        if len(secret) >= _MIN_SECRET:
+            found.append(secret)
+    return found
 
 
 class Scrubber:

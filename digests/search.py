@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from babel import localedata
+
 from digests.db import Database
 from digests.echo import shorten
 from digests.errors import InvalidInput
@@ -100,9 +102,15 @@ def parse_search(text: str, now: datetime) -> SearchQuery:
             include.append(folded)
     exclude = [folded for term in terms.exclude if (folded := tuple(search_words(term)))]
     if not include:
-        if exclude or since or languages:
+        if exclude:
             raise InvalidInput(
                 N_("Say what to look for, not only what to leave out, e.g. %(example)s"),
+                example=EXAMPLE,
+            )
+        if since or languages:
+            # The index finds words; since: and lang: only narrow what the words found.
+            raise InvalidInput(
+                N_("Say a word to look for too, e.g. %(example)s"),
                 example=EXAMPLE,
             )
         raise EmptyQuery(N_("Tell me what to look for, e.g. %(example)s"), example=EXAMPLE)
@@ -134,7 +142,7 @@ def _since(value: str, now: datetime) -> datetime:
 
 def _languages(value: str) -> list[str]:
     codes = [code.strip().lower() for code in value.split("+") if code.strip()]
-    if not codes or not all(_LANG.match(code) for code in codes):
+    if not codes or not all(_LANG.match(code) and localedata.exists(code) for code in codes):
         raise InvalidInput(
             N_("I can't read lang:%(value)s; try lang:ar or lang:en."), value=shorten(value, 20)
         )

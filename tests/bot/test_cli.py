@@ -242,3 +242,11 @@ async def test_a_database_not_migrated_yet_is_one_line_saying_to_upgrade(
     sqlite3.connect(empty).close()
     _, err = await Cli(f"sqlite+aiosqlite:///{empty}", tmp_path)(*command, expect=2)
     assert err == line
+
+
+async def test_export_to_a_folder_that_does_not_exist_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    out, err = await cli("sources", "export", str(tmp_path / "nowhere" / "x.opml"), expect=2)
+    assert (
+        err == f"newsbot: cannot write {tmp_path / 'nowhere' / 'x.opml'}: folder does not exist\n"
+    )
+    assert out == ""

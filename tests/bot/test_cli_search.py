@@ -67,3 +67,39 @@ async def test_search_refuses_what_it_cannot_read_in_one_line(cli: Cli) -> None:
     )
     _, err = await cli("search", expect=2)
     assert "Missing argument" in err
+
+
+async def test_search_leaves_out_minus_words_typed_on_the_command_line(cli: Cli) -> None:
+    out, _ = await cli("search", "iran", "-vienna")
+    assert out.startswith("Search: iran -vienna")
+    assert "Iran talks: a look back" in out
+    assert "resume in Vienna" not in out
+
+    out, _ = await cli("search", "iran", "-vienna", "--since", "30d", "--lang", "en")
+    assert "Iran talks: a look back" in out and "resume in Vienna" not in out
+
+
+async def test_search_refuses_a_language_that_does_not_exist_and_a_page_past_the_end(
+    cli: Cli,
+) -> None:
+    _, err = await cli("search", "iran", "--lang", "xx", expect=1)
+    assert err == "newsbot: I can't read lang:xx; try lang:ar or lang:en.\n"
+
+    _, err = await cli("search", "iran", "--page", "99", expect=1)
+    assert err == "newsbot: there is only 1 page of results; try --page 1\n"
+
+
+async def test_search_with_only_a_filter_asks_for_a_word(cli: Cli) -> None:
+    _, err = await cli("search", "lang:ar", expect=1)
+    assert err.startswith("newsbot: Say a word to look for too, e.g. ")
+
+
+async def test_a_placeholder_token_does_not_garble_what_search_prints(cli: Cli) -> None:
+    cli.env["BOT_TOKEN"] = "a"
+    out, _ = await cli("search", "iran", "talks")
+    assert out.startswith("Search: iran talks")
+    assert "<BOT_TOKEN>" not in out
+
+    cli.env["BOT_TOKEN"] = "123456:AAE-placeholder-token"
+    out, _ = await cli("search", "123456:AAE-placeholder-token")
+    assert "123456:AAE-placeholder-token" not in out and "<BOT_TOKEN>" in out

@@ -318,3 +318,16 @@ def test_the_migration_indexes_the_articles_stored_before_it(database_before_sea
     typed = ["existed", "والعراق", "existed since:7d"]
     found = asyncio.run(_search_all(database_before_search, typed))
     assert found == ["Stored before search existed"] * 3
+
+
+@pytest.mark.parametrize("typed", ["lang:ar", "since:7d", "since:7d lang:en"])
+def test_a_search_with_only_filters_asks_for_a_word_too(typed: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_search(typed, NOW)
+    assert caught.value.message == "Say a word to look for too, e.g. %(example)s"
+
+
+def test_a_language_that_does_not_exist_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="lang:"):
+        parse_search("iran lang:xx", NOW)
+    assert parse_search("iran lang:fa", NOW).languages == ("fa",)
