@@ -396,6 +396,7 @@ class Progress:
     remaining: int
     status: BroadcastStatus
     eta: float | None = None
+    waiting: int = 0  # of ``remaining``, held for the chats' quiet hours
     admin_id: int = 0
     progress_chat_id: int | None = None
     progress_message_id: int | None = None
@@ -420,6 +421,7 @@ def _progress(row: BroadcastRow, counts: store.RowCounts) -> Progress:
         blocked=counts.blocked,
         stopped=counts.stopped,
         remaining=counts.remaining,
+        waiting=counts.waiting,
         status=BroadcastStatus(row.status),
         admin_id=row.admin_id,
         progress_chat_id=row.progress_chat_id,
@@ -437,7 +439,7 @@ async def settle(db: Database, broadcast_id: int, *, now: datetime) -> tuple[Pro
         row = await store.get(session, broadcast_id)
         if row is None:
             raise InvalidInput(f"There is no broadcast {broadcast_id}.")
-        counts = await store.row_counts(session, broadcast_id)
+        counts = await store.row_counts(session, broadcast_id, now)
         current = _progress(row, counts)
         if current.finished or counts.remaining:
             return current, False

@@ -50,6 +50,7 @@ class RowCounts:
     blocked: int = 0  # dropped because the chat blocked, left or was deleted
     stopped: int = 0  # dropped because an admin pressed Stop
     remaining: int = 0  # pending or in flight
+    waiting: int = 0  # of those, held for the chats' quiet hours (pending, due later)
 
 
 def _row(b: Broadcast) -> BroadcastRow:
@@ -187,17 +188,21 @@ async def recent(session: AsyncSession, limit: int) -> list[BroadcastRow]:
     return [_row(b) for b in rows]
 
 
-async def row_counts(session: AsyncSession, broadcast_id: int) -> RowCounts:
-    """Count the broadcast's outbox rows by what became of them (one indexed query)."""
+async def row_counts(session: AsyncSession, broadcast_id: int, now: datetime) -> RowCounts:
+    """Count the broadcast's outbox rows by what became of them (one indexed query); pending
+    rows not due until after ``now`` (held for quiet hours) are also counted as waiting."""
     stopped = and_(OutboxMessage.status == Status.DROPPED, OutboxMessage.outcome == STOPPED_OUTCOME)
+    later = and_(OutboxMessage.status == Status.PENDING, OutboxMessage.not_before > now)
     rows = await session.execute(
-        select(OutboxMessage.status, stopped, func.count())
+        select(OutboxMessage.status, stopped, later, func.count())
         .where(OutboxMessage.broadcast_id == broadcast_id)
-        .group_by(OutboxMessage.status, stopped)
+        .group_by(OutboxMessage.status, stopped, later)
     )
-    sent = failed = blocked = halted = remaining = 0
-    for status, by_admin, count in rows:
+    sent = failed = blocked = halted = remaining = waiting = 0
+    for status, by_admin, held, count in rows:
         n = int(count)
+        if held:
+            waiting += n
         if status == Status.SENT:
             sent += n
         elif status == Status.FAILED:
@@ -209,7 +214,7 @@ async def row_counts(session: AsyncSession, broadcast_id: int) -> RowCounts:
                 blocked += n
         else:
             remaining += n
-    return RowCounts(sent, failed, blocked, halted, remaining)
+    return RowCounts(sent, failed, blocked, halted, remaining, waiting)
 
 
 async def drop_pending(session: AsyncSession, broadcast_id: int) -> int:

@@ -59,10 +59,15 @@ async def test_muting_a_source_from_a_digest_and_undoing_it(harness: Harness) ->
     assert "Dam opens" in (latest.text or "") and "Border talks" not in (latest.text or "")
     settings = await harness.send("/settings")
     assert "Muted sources: Wire" in (settings.text or "")
+    await add_article(harness.db, "Border again", utcnow(), {syria: 3}, source_name="Wire")
+    await add_article(harness.db, "Dam again", utcnow(), {syria: 2}, source_name="Daily Paper")
+    preview = await harness.send("/digest")
+    assert "Dam again" in (preview.text or "") and "Border again" not in (preview.text or "")
+    assert button_labels(preview) == ["🔇 Mute Daily Paper"]
 
-    tomorrow = await _digest(harness, 1001, syria, now + timedelta(days=1), " again")
-    assert "Dam opens again" in (tomorrow.text or "")
-    assert "Border talks" not in (tomorrow.text or "")
+    tomorrow = await _digest(harness, 1001, syria, now + timedelta(days=1), " tomorrow")
+    assert "Dam opens tomorrow" in (tomorrow.text or "")
+    assert "Border" not in (tomorrow.text or "")
     assert button_labels(tomorrow) == ["🔇 Mute Daily Paper"]
 
     await harness.press(settings, button_data(settings, "Muted sources: 1"))

@@ -4,12 +4,14 @@ a real outbox sender, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.handlers import broadcast as flow
 from bot.sender import TelegramSender
 from digests.delivery import Delivery
 from digests.models import Chat, OutboxMessage
@@ -98,6 +100,18 @@ async def _broadcast(harness: Harness, *, urgent: bool) -> None:
     await harness.press(confirm, button_data(confirm, "Send"), user_id=ADMIN_ID)
 
 
+async def _progress_saying(harness: Harness, line: str) -> str:
+    """The admin's progress message once it shows ``line`` (within 10 s)."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        texts = [m.text or "" for m in harness.server.messages(ADMIN_ID) if m.from_bot]
+        found = [t for t in texts if t.startswith("📣 Broadcast #") and line in t]
+        if found:
+            return found[-1]
+        assert asyncio.get_running_loop().time() < deadline, texts[-1:]
+        await asyncio.sleep(0.1)
+
+
 def _got_it(harness: Harness, chat_id: int) -> bool:
     return any("Dam breaks" in (m.text or "") for m in harness.server.messages(chat_id))
 
@@ -119,6 +133,8 @@ async def test_a_broadcast_waits_for_a_chats_quiet_hours_and_then_arrives(
     assert held is not None and held.status == "pending"
     assert held.not_before == end
     assert _got_it(harness, AWAKE) and not _got_it(harness, QUIET)
+    progress = await _progress_saying(harness, "Waiting for the chats' quiet hours to end: 1")
+    assert "Remaining: 1" in progress
 
     # When the quiet hours are over, the sender sends it.
     sender.stop.set()
@@ -146,6 +162,11 @@ async def test_an_urgent_broadcast_goes_through_quiet_hours(
     await harness.server.wait_for_call("sendMessage", chat_id=QUIET, since=mark, timeout=10)
     await harness.server.wait_for_call("sendMessage", chat_id=AWAKE, since=mark, timeout=10)
     assert _got_it(harness, QUIET) and _got_it(harness, AWAKE)
+
+
+@pytest.fixture(autouse=True)
+def quick_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(flow, "PROGRESS_INTERVAL", 0.3)
 
 
 @pytest.fixture

@@ -52,6 +52,7 @@ PROGRESS = {
     "remaining": 16,
     "stopped": 0,
     "status": "done",
+    "waiting": 0,
 }
 SETTINGS_VIEW = {
     "time": "08:00",
@@ -168,6 +169,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
     "broadcast_progress": [
         {"p": PROGRESS, "eta": "2 min"},
         {"p": _with(PROGRESS, stopped=5), "eta": "2 min"},
+        {"p": _with(PROGRESS, waiting=3), "eta": "2 min"},
     ],
     "broadcast_prompt": [{}],
     "broadcast_report": [
