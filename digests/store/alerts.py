@@ -118,7 +118,9 @@ async def new_matches(session: AsyncSession, article_ids: Collection[int]) -> li
 
 async def lock_chats(session: AsyncSession, chat_ids: Collection[int]) -> None:
     """Take the chats' row locks (PostgreSQL), so two ingests in parallel count one chat's
-    alerts of the last hour in turn and the cap holds; SQLite has one writer anyway."""
+    alerts of the last hour in turn and the cap holds. On SQLite the ingest transaction holds
+    the database's write lock already (it has just stored the articles), which does the same;
+    a caller that has written nothing yet would count before taking it."""
     connection = await session.connection()
     if connection.dialect.name != "postgresql" or not chat_ids:
         return

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.alerts import Alerts
 from digests.db import Database
@@ -81,48 +82,61 @@ async def store(
     source: str = "wire",
 ) -> tuple[int, int]:
     """An article first seen at ``seen`` matching ``topics``; in ``story`` or a new one."""
-    n = next(_ids)
     async with db.transaction() as session:
-        found = await session.scalar(select(Source).where(Source.name == source))
-        if found is None:
-            found = Source(
-                url=f"https://{source}.example/feed",
-                name=source,
-                kind="feed",
-                fetch_interval=900,
-                created_at=NOW,
-            )
-            session.add(found)
-            await session.flush()
-        if story is None:
-            row = Story(first_seen_at=seen, title=title, updated_at=seen)
-            session.add(row)
-            await session.flush()
-            story = row.id
-        article = Article(
-            source_id=found.id,
-            guid=f"g{n}",
-            url=f"https://news.example/{n}",
-            title=title,
-            summary="",
-            language=language,
-            first_seen_at=seen,
-            sort_at=seen,
-            story_id=story,
+        return await add_article(session, title, topics, story, seen, language, source)
+
+
+async def add_article(
+    session: AsyncSession,
+    title: str,
+    topics: list[int],
+    story: int | None = None,
+    seen: datetime = NOW,
+    language: str = "en",
+    source: str = "wire",
+) -> tuple[int, int]:
+    """:func:`store` in the caller's unit of work."""
+    n = next(_ids)
+    found = await session.scalar(select(Source).where(Source.name == source))
+    if found is None:
+        found = Source(
+            url=f"https://{source}.example/feed",
+            name=source,
+            kind="feed",
+            fetch_interval=900,
+            created_at=NOW,
         )
-        session.add(article)
+        session.add(found)
         await session.flush()
-        for topic_id in topics:
-            session.add(
-                ArticleTopic(
-                    article_id=article.id,
-                    topic_id=topic_id,
-                    strength=3,
-                    matched="dam",
-                    sort_at=seen,
-                )
+    if story is None:
+        row = Story(first_seen_at=seen, title=title, updated_at=seen)
+        session.add(row)
+        await session.flush()
+        story = row.id
+    article = Article(
+        source_id=found.id,
+        guid=f"g{n}",
+        url=f"https://news.example/{n}",
+        title=title,
+        summary="",
+        language=language,
+        first_seen_at=seen,
+        sort_at=seen,
+        story_id=story,
+    )
+    session.add(article)
+    await session.flush()
+    for topic_id in topics:
+        session.add(
+            ArticleTopic(
+                article_id=article.id,
+                topic_id=topic_id,
+                strength=3,
+                matched="dam",
+                sort_at=seen,
             )
-        return article.id, story
+        )
+    return article.id, story
 
 
 async def queue(
@@ -209,11 +223,19 @@ def test_alerts_per_hour_is_a_setting() -> None:
 
 async def test_two_processes_at_once_keep_the_hourly_cap(db: Database) -> None:
     topic = await chat_with_alert(db, 1)
-    first = [(await store(db, f"Dam east {n}", [topic]))[0] for n in range(3)]
-    second = [(await store(db, f"Dam west {n}", [topic]))[0] for n in range(3)]
     other = Database(db.url)  # another process's pool, as a second `newsbot run` has
+
+    async def ingest(database: Database, side: str) -> int:
+        # As ingest does: the articles are stored, then alerts queued, in one transaction.
+        async with database.transaction() as session:
+            ids = [
+                (await add_article(session, f"Dam {side} {n}", [topic], source=side))[0]
+                for n in range(3)
+            ]
+            return await Alerts(RENDERER, per_hour=3).queue(session, ids, NOW)
+
     try:
-        done = await asyncio.gather(queue(db, first), queue(other, second))
+        done = await asyncio.gather(ingest(db, "east"), ingest(other, "west"))
     finally:
         await other.close()
     assert sum(done) == 3
