@@ -240,12 +240,14 @@ async def on_source_button(chat: ChatContext) -> None:
 async def _act(chat: ChatContext, button: SourceButton) -> str | None:
     """Do what the button says to the source; the toast to show, or None when answered.
 
-    NotFound when the source is gone, or its id now belongs to another source.
+    NotFound when the source is gone. A button whose id names another source (the id was
+    reused after a removal, or the button was forged) changes nothing and says it is out of
+    date: "removed already" would be false of the source that id names now.
     """
     db = chat.services.db
     current = await source_admin.get_source(db, button.source_id)
     if fingerprint(current.url) != button.url_print:
-        raise NotFound("another source has this id now")
+        return chat._("This button is out of date; here is the list as it is now.")
     if button.action == "remove":
         await chat.toast()
         html = chat.render(

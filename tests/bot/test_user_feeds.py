@@ -159,8 +159,8 @@ async def test_two_chats_adding_one_feed_share_one_source_fetched_once(
         assert SCHOOL in ((await harness.send("/latest", chat_id=chat)).text or "")
 
     listed = (await harness.send("/sources", chat_id=ADMIN_ID)).text or ""
-    assert f"#{source.id} Hasakah Local" in listed
-    assert "👤 chat feed, added by 2 chats" in listed
+    # The note has a line of its own, with no blank line before the source's health.
+    assert f"#{source.id} Hasakah Local\n👤 chat feed, added by 2 chats\nfeed, every " in listed
     assert "World Wire\n" in listed and listed.count("👤") == 1
 
 
