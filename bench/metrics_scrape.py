@@ -79,7 +79,13 @@ async def seed(db: Database, chats: int, history: int, broadcasts: int) -> None:
         db,
         OutboxMessage,
         [
-            row(f"h{i}", 10_000 + i % chats, 2, "sent", NOW - timedelta(days=3, seconds=-i))
+            row(
+                f"h{i}",
+                10_000 + i % chats,
+                int(outbox.Lane.DIGEST),
+                "sent",
+                NOW - timedelta(days=3, seconds=-i),
+            )
             for i in range(history)
         ],
     )
@@ -87,7 +93,13 @@ async def seed(db: Database, chats: int, history: int, broadcasts: int) -> None:
         db,
         OutboxMessage,
         [
-            row(f"d{c}", 10_000 + c, 2, "pending", NOW - timedelta(seconds=c % 600))
+            row(
+                f"d{c}",
+                10_000 + c,
+                int(outbox.Lane.DIGEST),
+                "pending",
+                NOW - timedelta(seconds=c % 600),
+            )
             for c in range(chats)
         ],
     )
