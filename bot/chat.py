@@ -23,7 +23,7 @@ from bot.replies import Markup, reply
 from bot.services import Services, chat_ref, services
 from digests import chat_languages, subscriptions
 from digests.errors import NewsbotError
-from digests.i18n import supported_language, translator
+from digests.i18n import DEFAULT_LANGUAGE, supported_language, translator
 from digests.timeutil import utcnow
 from digests.types import ChatRef
 
@@ -94,9 +94,17 @@ class ChatContext:
         return self.services.renderer.render(template, lang=self.lang, **values)
 
     def explain(self, error: NewsbotError) -> str:
-        """What went wrong, in the chat's language when the catalog has the message."""
-        if error.message:
-            return self._(error.message, **error.values)
+        """What went wrong, in the chat's language when the catalog has the message.
+
+        An English chat gets the error's own line, which may say more than its catalog
+        message (a server's "HTTP 404 Not Found" reason phrase is English).
+        """
+        if error.message and self.lang != DEFAULT_LANGUAGE:
+            values = {
+                name: self.explain(value) if isinstance(value, NewsbotError) else value
+                for name, value in error.values.items()
+            }
+            return self._(error.message, **values)
         return str(error) or type(error).__name__
 
     async def reply(self, html: str, markup: Markup = None) -> Message:

@@ -43,6 +43,10 @@ class SourceRefused(SourceError):
     """Raised when a source URL is not http(s) or resolves to a private/loopback address."""
 
 
+class PrivateAddress(SourceRefused):
+    """Raised when a source's host is or resolves to a private, loopback or local address."""
+
+
 class FetchError(SourceError):
     """Raised when fetching a URL fails: network error, bad status, too large, too slow."""
 

@@ -17,10 +17,11 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_timedelta
+from babel.units import format_unit
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from digests.i18n import DEFAULT_LANGUAGE, supported_language, translations, translator
+from digests.i18n import DEFAULT_LANGUAGE, N_, supported_language, translations, translator
 from digests.timefmt import age, local_date
 from digests.types import Headline
 
@@ -59,6 +60,31 @@ def localized_date(moment: datetime, timezone: str, lang: str = DEFAULT_LANGUAGE
         return local_date(moment, timezone)
     local = moment.astimezone(ZoneInfo(timezone))
     return format_date(local.date(), "EEEE، d MMMM y" if lang == "ar" else "full", locale=lang)
+
+
+# What a source's ``kind`` is called in a chat.
+_SOURCE_KINDS = {"feed": N_("feed"), "page": N_("web page")}
+
+
+def source_kind(kind: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A source's kind ("feed", "page") as a chat in ``lang`` calls it."""
+    named = _SOURCE_KINDS.get(kind)
+    return translator(supported_language(lang))(named) if named else kind
+
+
+def localized_interval(seconds: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A fetch interval in ``lang``: English shows it as it is typed ("30m", like
+    ``format_interval``); other languages get CLDR's words ("30 دقيقة", "ساعتان")."""
+    lang = supported_language(lang)
+    if seconds % 3600 == 0:
+        value, unit, typed = seconds // 3600, "duration-hour", "h"
+    elif seconds % 60 == 0:
+        value, unit, typed = seconds // 60, "duration-minute", "m"
+    else:
+        value, unit, typed = seconds, "duration-second", "s"
+    if lang == DEFAULT_LANGUAGE:
+        return f"{value}{typed}"
+    return str(format_unit(value, unit, length="long", locale=lang))
 
 
 def localized_age(then: datetime, now: datetime, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -26,6 +26,7 @@ from digests.errors import (
     InvalidInput,
     NewsbotError,
     NotFound,
+    PrivateAddress,
     SourceError,
     SourceRefused,
     TooLarge,
@@ -236,9 +237,9 @@ def _host(url: str) -> str:
 
 def _refusal(exc: SourceError, settings: Settings) -> NewsbotError:
     """Why a feed could not be added, as a catalog message a chat reads in its language."""
-    if isinstance(exc, SourceRefused):
-        if exc.values:  # the guard's own catalog messages (not http, no host, not a URL)
-            return exc
+    if isinstance(exc, SourceRefused) and not isinstance(exc, PrivateAddress):
+        return exc  # the guard's own catalog messages (not http, no host, not a URL)
+    if isinstance(exc, PrivateAddress):
         return FeedRefused(
             N_("That address is on a private or local network; feeds must be public.")
         )
@@ -250,7 +251,8 @@ def _refusal(exc: SourceError, settings: Settings) -> NewsbotError:
         return FeedRefused(
             N_("That is not a feed, and the page announces none: send an RSS, Atom or JSON feed.")
         )
-    return FeedRefused(N_("Could not fetch it: %(reason)s."), reason=shorten(str(exc), 120))
+    # The reason is the FetchError itself: a chat reads it in its language (ChatContext.explain).
+    return FeedRefused(N_("Could not fetch it: %(reason)s."), reason=exc)
 
 
 async def my_feeds(db: Database, chat_id: int) -> list[OwnedFeed]:

@@ -24,9 +24,8 @@ from digests import source_admin
 from digests.echo import shorten
 from digests.errors import Duplicate, InvalidInput, NotFound, SourceError
 from digests.ingest import make_fetcher
-from digests.render import localized_age
+from digests.render import localized_age, localized_interval, source_kind
 from digests.source_admin import SourceHealth, SourcePage
-from digests.sources.intervals import format_interval
 from digests.timeutil import utcnow
 from digests.types import SourceInfo
 
@@ -85,8 +84,8 @@ def _view(chat: ChatContext, health: SourceHealth, now: datetime) -> dict[str, A
     return {
         "id": s.id,
         "name": s.name,
-        "kind": s.kind,
-        "every": format_interval(s.fetch_interval),
+        "kind": source_kind(s.kind, chat.lang),
+        "every": localized_interval(s.fetch_interval, chat.lang),
         "paused": s.paused,
         "last_fetch": localized_age(s.last_fetch_at, now, chat.lang) if s.last_fetch_at else "",
         "articles_24h": health.articles_24h,
@@ -204,8 +203,8 @@ async def add_source(chat: ChatContext) -> None:
         "admin_source_added",
         id=info.id,
         name=info.name,
-        kind=info.kind,
-        every=format_interval(info.fetch_interval),
+        kind=source_kind(info.kind, chat.lang),
+        every=localized_interval(info.fetch_interval, chat.lang),
         feed_title=added.feed_title,
         items=added.item_count,
         newest=added.newest_title,

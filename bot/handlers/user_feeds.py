@@ -21,7 +21,7 @@ from digests import user_feeds
 from digests.echo import shorten
 from digests.errors import Duplicate, InvalidInput, NewsbotError, NotFound, SourceError
 from digests.ingest import make_fetcher
-from digests.sources.intervals import format_interval
+from digests.render import localized_interval
 from digests.timeutil import utcnow
 from digests.types import OwnedFeed
 
@@ -107,7 +107,7 @@ async def add_feed(chat: ChatContext) -> None:
         name=added.name,
         items=added.items,
         newest=added.newest,
-        every=format_interval(user_feeds.feed_interval(svc.settings)),
+        every=localized_interval(user_feeds.feed_interval(svc.settings), chat.lang),
     )
 
 

@@ -16,7 +16,8 @@ from types import TracebackType
 import aiohttp
 from yarl import URL
 
-from digests.errors import FetchError, SourceRefused, TooLarge
+from digests.errors import FetchError, PrivateAddress, TooLarge
+from digests.i18n import N_
 from digests.sources.guard import check_url, split_http_url
 from digests.sources.resolver import (
     GuardedResolver,
@@ -64,7 +65,21 @@ def _redirect_target(base: URL, location: str, status: int) -> str:
     try:
         return str(base.join(URL(location)))
     except (ValueError, TypeError):
-        raise FetchError(f"HTTP {status} redirect to a malformed URL: {_shown(location)}") from None
+        raise FetchError(
+            N_("HTTP %(status)d redirect to a malformed URL: %(url)s"),
+            status=status,
+            url=_shown(location),
+        ) from None
+
+
+def _http_error(status: int, reason: str | None) -> FetchError:
+    """The error for a status that is not 200/304: the English line (logs, ``last_error``)
+    keeps the server's reason phrase, which is English; a chat is told the code in its
+    language."""
+    error = FetchError(N_("HTTP %(status)d"), status=status)
+    if reason:
+        error.args = (f"HTTP {status} {reason}",)
+    return error
 
 
 def _shown(url: str) -> str:
@@ -182,25 +197,32 @@ class Fetcher:
                     async with asyncio.timeout_at(deadline):
                         result, location = await self._get(current, headers)
                 except TimeoutError:
-                    raise FetchError(f"timed out after {self.timeout:g} s") from None
+                    raise FetchError(
+                        N_("timed out after %(seconds)s s"), seconds=f"{self.timeout:g}"
+                    ) from None
                 except aiohttp.ClientConnectorError as exc:
                     if isinstance(exc.os_error, PrivateAddressRefused):
-                        raise SourceRefused(
-                            f"{host} resolves to a private address; refused "
-                            "(set ALLOW_PRIVATE_SOURCES=true to allow)"
+                        raise PrivateAddress(
+                            N_(
+                                "%(host)s resolves to a private address; refused "
+                                "(set ALLOW_PRIVATE_SOURCES=true to allow)"
+                            ),
+                            host=host,
                         ) from None
-                    raise FetchError(f"cannot connect to {host}") from None
+                    raise FetchError(N_("cannot connect to %(host)s"), host=host) from None
                 except aiohttp.InvalidURL:
-                    raise FetchError(f"not a valid URL: {_shown(current)}") from None
+                    raise FetchError(N_("not a valid URL: %(url)s"), url=_shown(current)) from None
                 except aiohttp.ClientError as exc:
-                    raise FetchError(f"network error: {type(exc).__name__}") from None
+                    raise FetchError(
+                        N_("network error: %(kind)s"), kind=type(exc).__name__
+                    ) from None
                 except ValueError:  # yarl's verdict on a URL the guard let through
-                    raise FetchError(f"not a valid URL: {_shown(current)}") from None
+                    raise FetchError(N_("not a valid URL: %(url)s"), url=_shown(current)) from None
             if result is not None:
                 return result
             assert location is not None
             current = location
-        raise FetchError(f"too many redirects (more than {self.max_redirects})")
+        raise FetchError(N_("too many redirects (more than %(max)d)"), max=self.max_redirects)
 
     async def _get(
         self, url: str, headers: dict[str, str]
@@ -210,17 +232,19 @@ class Fetcher:
             if response.status in _REDIRECTS:
                 location = response.headers.get("Location")
                 if not location:
-                    raise FetchError(f"HTTP {response.status} redirect without a Location")
+                    raise FetchError(
+                        N_("HTTP %(status)d redirect without a Location"),
+                        status=response.status,
+                    )
                 return None, _redirect_target(response.url, location, response.status)
             etag = response.headers.get("ETag")
             last_modified = response.headers.get("Last-Modified")
             if response.status == 304:
                 return FetchResult(url, 304, etag=etag, last_modified=last_modified), None
             if response.status != 200:
-                reason = response.reason or ""
-                raise FetchError(f"HTTP {response.status} {reason}".strip())
+                raise _http_error(response.status, response.reason)
             if (response.content_length or 0) > self.max_bytes:
-                raise TooLarge(f"larger than {human_size(self.max_bytes)}")
+                raise TooLarge(N_("larger than %(size)s"), size=human_size(self.max_bytes))
             body = await self._read_capped(response)
             return (
                 FetchResult(
@@ -242,6 +266,6 @@ class Fetcher:
         async for chunk in response.content.iter_chunked(_CHUNK):
             size += len(chunk)
             if size > self.max_bytes:
-                raise TooLarge(f"larger than {human_size(self.max_bytes)}")
+                raise TooLarge(N_("larger than %(size)s"), size=human_size(self.max_bytes))
             parts.append(chunk)
         return b"".join(parts)

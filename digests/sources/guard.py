@@ -13,7 +13,7 @@ import socket
 from urllib.parse import urlsplit
 
 from digests.echo import shorten
-from digests.errors import FetchError, SourceRefused
+from digests.errors import FetchError, PrivateAddress, SourceRefused
 from digests.i18n import N_
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -76,12 +76,16 @@ async def check_url(url: str, *, allow_private: bool) -> None:
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
-            raise FetchError(f"cannot resolve host name {host}") from exc
+            raise FetchError(N_("cannot resolve host name %(host)s"), host=host) from exc
         # Scope ids ("fe80::1%eth0") are dropped: the address itself decides.
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     for address in addresses:
         if not is_public_address(address):
-            raise SourceRefused(
-                f"{host} points to a private or local address ({address}); "
-                "sources must be on the public internet (ALLOW_PRIVATE_SOURCES=true allows it)"
+            raise PrivateAddress(
+                N_(
+                    "%(host)s points to a private or local address (%(address)s); "
+                    "sources must be on the public internet (ALLOW_PRIVATE_SOURCES=true allows it)"
+                ),
+                host=host,
+                address=str(address),
             )

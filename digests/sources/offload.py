@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import ParamSpec, TypeVar
 
 from digests.errors import FeedParseError
+from digests.i18n import N_
 
 PROCESS_FROM = 2_000_000
 
@@ -58,5 +59,5 @@ async def off_loop(size: int, work: Callable[P, R], *args: P.args, **kwargs: P.k
         # The worker died (out of memory on a hostile document?): the next call starts another.
         _pool = None
         raise FeedParseError(
-            "could not read the document: the process reading it stopped"
+            N_("could not read the document: the process reading it stopped")
         ) from None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from digests.errors import FeedParseError, SourceError
+from digests.i18n import N_
 from digests.sources.extract import ExtractedArticle, PageContent, read_page
 from digests.sources.fetch import Fetcher, FetchResult
 from digests.sources.reading import entry_lead
@@ -156,7 +157,7 @@ async def read_page_source(
         articles = [a for a in found if a is not None]
         fetched = len(todo)
     else:
-        raise FeedParseError("this page holds no article and no links to articles")
+        raise FeedParseError(N_("this page holds no article and no links to articles"))
     entries = tuple(_entry_from(a) for a in articles)
     return Enriched(
         entries,

@@ -28,6 +28,7 @@ import feedparser
 from lxml import etree
 
 from digests.errors import FeedParseError
+from digests.i18n import N_
 from digests.sources.htmltext import feed_text, html_to_text
 from digests.sources.hygiene import clean_chars, drop_bad_char_refs
 from digests.timeutil import as_utc
@@ -81,7 +82,9 @@ def parse_feed(body: bytes, *, url: str, charset: str | None = None) -> ParsedFe
         raise
     except Exception as exc:
         log.exception("unexpected error parsing the feed at %s", url)
-        raise FeedParseError(f"could not read the feed ({type(exc).__name__})") from exc
+        raise FeedParseError(
+            N_("could not read the feed (%(kind)s)"), kind=type(exc).__name__
+        ) from exc
 
 
 def discover_feed_url(html: bytes, base_url: str) -> str | None:
@@ -113,11 +116,11 @@ def looks_like_html(body: bytes) -> bool:
 def _parse(body: bytes, url: str, charset: str | None) -> ParsedFeed:
     stripped = body.strip().lstrip(codecs.BOM_UTF8)
     if not stripped.strip(b"\x00 \t\r\n"):
-        raise FeedParseError("the document is empty")
+        raise FeedParseError(N_("the document is empty"))
     if stripped[:1] in (b"{", b"["):
         return _parse_json_feed(stripped, url)
     if looks_like_html(stripped):
-        raise FeedParseError("this is a web page, not a feed")
+        raise FeedParseError(N_("this is a web page, not a feed"))
     xml = _to_utf8(body, charset)
     feed = _parse_xml(xml, url)
     if all(entry.url for entry in feed.entries) and feed.entries:
@@ -128,7 +131,7 @@ def _parse(body: bytes, url: str, charset: str | None) -> ParsedFeed:
         return feed
     kept = tuple(entry for entry in feed.entries if entry.url)
     if not kept:
-        raise FeedParseError("not a readable feed: the XML is broken or cut short")
+        raise FeedParseError(N_("not a readable feed: the XML is broken or cut short"))
     return ParsedFeed(title=feed.title, entries=kept, link=feed.link)
 
 
@@ -207,7 +210,7 @@ def _parse_xml(xml: bytes, url: str) -> ParsedFeed:
         slow = feedparser.parse(xml, sanitize_html=False, resolve_relative_uris=False)
     if not slow.get("version") or (slow.get("bozo") and not slow.get("entries")):
         log.debug("fastfeedparser and feedparser both refused the document: %s", fast_error)
-        raise FeedParseError("not a feed: neither RSS, Atom nor JSON Feed")
+        raise FeedParseError(N_("not a feed: neither RSS, Atom nor JSON Feed"))
     return _from_mapping(slow.get("feed") or {}, slow.get("entries") or [], url)
 
 
@@ -259,14 +262,14 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise FeedParseError("not a readable feed: broken JSON") from None
+        raise FeedParseError(N_("not a readable feed: broken JSON")) from None
     if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(
         ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
     ):
-        raise FeedParseError("not a feed: JSON without a JSON Feed version")
+        raise FeedParseError(N_("not a feed: JSON without a JSON Feed version"))
     items = doc.get("items")
     if not isinstance(items, list):
-        raise FeedParseError("not a readable feed: JSON Feed without items")
+        raise FeedParseError(N_("not a readable feed: JSON Feed without items"))
     parsed = []
     for item in items:
         entry = _guarded(_json_entry, item, url)

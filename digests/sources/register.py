@@ -43,13 +43,15 @@ async def _read_source(
             raise
         found = discover_feed_url(fetched.body, fetched.url)
         if found is None and not pages:
-            raise FeedParseError("this page is not a feed and announces none") from None
+            raise FeedParseError(N_("this page is not a feed and announces none")) from None
         if found is None:
             page = await read_fetched(fetched)
             if page.article is None and not page.is_section:
                 raise FeedParseError(
-                    "this is a web page that announces no feed and holds no article or "
-                    "article links; give the RSS/Atom feed's URL"
+                    N_(
+                        "this is a web page that announces no feed and holds no article or "
+                        "article links; give the RSS/Atom feed's URL"
+                    )
                 ) from None
             return "page", fetched.url, _as_feed(page)
     await check_url(found, allow_private=allow_private)

@@ -297,6 +297,7 @@ async def own_feeds(talk: Talk) -> None:
         await talk.one("/addfeed")
         await talk.one("/addfeed notaurl")
         await talk.one(f"/addfeed {feeds.url('/missing.xml')}")
+        await talk.one("/addfeed http://127.0.0.1:1/x.xml")  # nothing listens there
         await talk.one(f"/addfeed {feeds.url('/page.html')}")
         await talk.one(f"/addfeed {feeds.url('/own.xml')}")
         await talk.one(f"/addfeed {feeds.url('/own.xml')}")  # added already

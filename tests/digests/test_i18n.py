@@ -221,3 +221,17 @@ async def test_language_clause_keeps_chosen_and_undetected_articles(db: Database
         rows = await session.execute(select(Article.title).where(clause).order_by(Article.id))
         assert list(rows.scalars()) == ["ar", "None", "fr"]
     assert language_clause(None) is None
+
+
+def test_a_sources_kind_and_interval_read_in_arabic() -> None:
+    from digests.render import localized_interval, source_kind
+
+    assert (source_kind("feed", "ar"), localized_interval(1800, "ar")) == ("خلاصة", "30 دقيقة")
+    assert localized_interval(7200, "ar") == "ساعتان"
+    assert (source_kind("feed"), localized_interval(1800), localized_interval(7200)) == (
+        "feed",
+        "30m",
+        "2h",
+    )
+    line = Translator("ar")("%(kind)s, every %(every)s", kind="خلاصة", every="30 دقيقة")
+    assert "feed" not in line and "30m" not in line
