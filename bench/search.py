@@ -3,8 +3,9 @@
 Articles are synthetic and bulk-seeded: a title of 6-12 words and a body of ``--body-words``
 words (default 80: a summary or lead, not a full 600-word text) drawn from a Zipf-distributed
 vocabulary of 60,000 made-up words, a fifth of them Arabic, 2 in 10 articles an extra copy of
-an earlier story (same ``story_id``), dated over the last year. The vocabulary is made of
-already-folded words (``search_words(w) == w``), so the index holds what ingest would write.
+an earlier story (same ``story_id``; every story has its ``stories`` row), dated over the last
+year. The vocabulary is made of already-folded words (``search_words(w) == w``), so the index
+holds what ingest would write.
 
 Each query is 1-3 words drawn from the same distribution, leaving out the 100 commonest words
 (nobody searches for "the"); a tenth of the queries add ``since:30d``, a tenth are a "phrase"
@@ -25,6 +26,7 @@ import random
 import statistics
 import sys
 import time
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,7 +40,7 @@ from bench._support import insert_chunked, pg_execute, scratch_database  # noqa:
 from digests import migrate  # noqa: E402
 from digests.db import Database  # noqa: E402
 from digests.matching import search_words  # noqa: E402
-from digests.models import Article, Source  # noqa: E402
+from digests.models import Article, Source, Story  # noqa: E402
 from digests.search import parse_search, search  # noqa: E402
 from digests.store import search as search_store  # noqa: E402
 
@@ -102,6 +104,7 @@ async def seed(db: Database, count: int, body_words: int, words: list[str]) -> f
             ]
         )
     low, high = max(1, body_words // 2), body_words * 3 // 2
+    recent: deque[int] = deque(maxlen=50)  # the stories of the last 50 articles
     for first in range(1, count + 1, SEED_CHUNK):
         size = min(SEED_CHUNK, count - first + 1)
         titles = texts(words, size, (6, 12), np_rng)
@@ -111,7 +114,9 @@ async def seed(db: Database, count: int, body_words: int, words: list[str]) -> f
             article_id = first + offset
             # Ids grow with time, as stored articles do: the newest id is the newest article.
             seen = NOW - timedelta(days=365) * (1 - article_id / count)
-            copy = article_id > 1 and rng.random() < 0.2
+            copy = bool(recent) and rng.random() < 0.2
+            story_id = rng.choice(recent) if copy else article_id
+            recent.append(story_id)
             rows.append(
                 {
                     "id": article_id,
@@ -125,9 +130,23 @@ async def seed(db: Database, count: int, body_words: int, words: list[str]) -> f
                     "language": "ar" if rng.random() < 0.2 else "en",
                     "first_seen_at": seen,
                     "sort_at": seen,
-                    "story_id": max(1, article_id - rng.randint(1, 50)) if copy else article_id,
+                    "story_id": story_id,
                 }
             )
+        stories = [
+            {
+                "id": r["id"],
+                "first_article_id": r["id"],
+                "first_source_id": r["source_id"],
+                "first_seen_at": r["first_seen_at"],
+                "title": r["title"][:200],
+                "article_count": 1,
+                "updated_at": r["first_seen_at"],
+            }
+            for r in rows
+            if r["story_id"] == r["id"]
+        ]
+        await insert_chunked(db, Story, stories)
         await insert_chunked(db, Article, rows)
         async with db.transaction() as session:
             await search_store.index_articles(
