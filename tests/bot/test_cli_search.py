@@ -1,4 +1,4 @@
-"""`newsbot search`, run as a user runs it: a real process on a real SQLite database."""
+"""`newsbot search`, run as a user runs it: a real process on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from digests.db import Database
 from tests.bot.test_cli import Cli
 from tests.support.feeds import rss
 from tests.support.feedserver import FeedServer
@@ -28,9 +29,9 @@ async def news() -> AsyncIterator[FeedServer]:
 
 
 @pytest.fixture
-async def cli(tmp_path: Path, news: FeedServer) -> Cli:
-    run = Cli(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", tmp_path)
-    await run("db", "upgrade")
+async def cli(db: Database, tmp_path: Path, news: FeedServer) -> Cli:
+    run = Cli(db.url, tmp_path)  # the test's emptied database, already migrated
+    await db.close()  # the command is the only one writing
     await run("sources", "add", news.url("/news.xml"))
     out, _ = await run("fetch")
     assert "3 new articles" in out
