@@ -18,20 +18,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digests.events import WINDOW, EventIndex, Member, Weights
+from digests.events import COMMON, WINDOW, EventIndex, Member, Weights, candidates
 from digests.eventtext import profile
 from digests.store import events as event_store
 from digests.types import NewArticle
 
 log = logging.getLogger(__name__)
-
-# Stories compared per new story: the ones sharing most lookup keys with it.
-CANDIDATES = 12
-# A key carried by more stories of the window than this finds too many to be worth reading
-# ("Trump", "Iran" on a busy day); the story is still found by its rarer keys (a name, a
-# number, an unusual title word). A fixed bound keeps the cost per story flat however many
-# stories the window holds.
-COMMON = 50
 
 
 async def assign_events(
@@ -67,7 +59,7 @@ async def assign_events(
     posted = await event_store.postings(
         session, {k for keys in lookup.values() for k in keys}, since, until
     )
-    wanted = {m.story_id: _candidates(m, lookup[m.story_id], posted, window) for m in new}
+    wanted = {m.story_id: candidates(m, lookup[m.story_id], posted, window) for m in new}
     stored = await event_store.members(session, {s for ids in wanted.values() for s in ids})
     anchors = await event_store.first_stories(session, {m.event_id for m in stored})
     weights = Weights(known)
@@ -102,19 +94,3 @@ async def assign_events(
     await event_store.save_members(session, placed)
     log.debug("events: %d new, %d stories joined an event", len(opened), len(placed) - len(opened))
     return {m.story_id: m.event_id for m in placed}
-
-
-def _candidates(
-    member: Member,
-    keys: list[int],
-    posted: dict[int, list[tuple[int, datetime]]],
-    window: timedelta,
-) -> list[int]:
-    """The ``CANDIDATES`` stories within ``window`` of ``member`` sharing most of ``keys``."""
-    shared: Counter[int] = Counter()
-    for key in keys:
-        for story, at in posted.get(key, ()):
-            if abs(at - member.at) <= window:
-                shared[story] += 1
-    ranked = sorted(shared.items(), key=lambda found: (-found[1], -found[0]))
-    return [story for story, _ in ranked[:CANDIDATES]]

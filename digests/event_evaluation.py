@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from digests.errors import FeedParseError
-from digests.events import EventIndex, Member, Weights
+from digests.events import COMMON, EventIndex, Member, Weights, candidates
 from digests.eventtext import Profile, profile
 from digests.sources.parse import parse_feed
 
@@ -174,15 +174,21 @@ def background(corpus: Path, items: Iterable[Item]) -> CorpusFrequencies:
 
 
 def group(items: Sequence[Item], weights: Weights) -> dict[str, int]:
-    """Each item's event, placing the items one by one in date order as ingest would."""
+    """Each item's event, placing the items one by one in date order as ingest would: the
+    candidates found by the same lookup keys (those in at most ``COMMON`` items)."""
     index = EventIndex(weights)
     event_of: dict[str, int] = {}
+    posted: dict[int, list[tuple[int, datetime]]] = {}
     next_event = 0
+    frequencies = weights.frequencies
     for number, item in enumerate(sorted(items, key=lambda i: (i.at, i.id))):
         found = profile(item.title, item.summary, item.text, item.language)
         source = zlib.crc32(item.source.encode())
         member = Member(number, -1, source, item.at, found)
-        placed = index.place(member)
+        keys = [k for k in found.lookup_keys() if frequencies.count(k) <= COMMON]
+        placed = index.place(member, candidates(member, keys, posted))
+        for key in found.lookup_keys():
+            posted.setdefault(key, []).append((number, item.at))
         if placed.event_id is None:
             event_id = next_event
             next_event += 1

@@ -28,7 +28,8 @@ Pure and in memory: :class:`EventIndex` holds one batch's candidates, as
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -44,6 +45,13 @@ DRIFT_AFTER = 12.0  # hours
 DRIFT = 0.3 / 36  # per hour past DRIFT_AFTER: 0.3 less at two days apart
 DAY_CLASH = 0.1
 SAME_SOURCE = 0.2
+# Stories compared per new story: the ones sharing most lookup keys with it.
+CANDIDATES = 12
+# A key carried by more stories of the window than this finds too many to be worth reading
+# ("Trump", "Iran" on a busy day); the story is still found by its rarer keys (a name, a
+# number, an unusual title word). A fixed bound keeps the cost per story flat however many
+# stories the window holds.
+COMMON = 50
 
 
 class Frequencies(Protocol):
@@ -99,6 +107,7 @@ class Weights:
     for the life of the object (one batch)."""
 
     def __init__(self, frequencies: Frequencies) -> None:
+        self.frequencies = frequencies
         self._frequencies = frequencies
         self._idf: dict[int, float] = {}
         self._vectors: dict[tuple[int, bool], dict[int, float]] = {}
@@ -139,6 +148,7 @@ class Weights:
             numbers=found.numbers,
             days=found.days,
             weighted=True,
+            head=found.head,
         )
 
     def score(self, a: Member, b: Member, *, shared: bool = True) -> float | None:
@@ -227,3 +237,20 @@ class EventIndex:
             return False
         value = self.weights.score(story, anchor, shared=False)
         return value is not None and value >= ANCHOR
+
+
+def candidates(
+    member: Member,
+    keys: Iterable[int],
+    posted: Mapping[int, Sequence[tuple[int, datetime]]],
+    window: timedelta = WINDOW,
+) -> list[int]:
+    """The ``CANDIDATES`` stories within ``window`` of ``member`` sharing most of ``keys``
+    (``posted``: key -> the stories that have it, with their times), most shared first."""
+    shared: Counter[int] = Counter()
+    for key in keys:
+        for story, at in posted.get(key, ()):
+            if abs(at - member.at) <= window:
+                shared[story] += 1
+    ranked = sorted(shared.items(), key=lambda found: (-found[1], -found[0]))
+    return [story for story, _ in ranked[:CANDIDATES]]

@@ -30,6 +30,8 @@ LEAD_WORDS = 600
 # A title word counts this many times: titles say what happened, leads add context.
 TITLE_WEIGHT = 3
 PREFIX = 5
+# Words of the opening whose names and numbers a story is found by, with its title's.
+HEAD_WORDS = 40
 # Terms kept per story: its most frequent ones bound a stored profile to ~2 KB.
 MAX_TERMS = 200
 
@@ -104,14 +106,18 @@ class Profile:
     numbers: frozenset[int]
     days: int = 0
     weighted: bool = False
+    # The names and numbers of the title and the first ``HEAD_WORDS`` words, which a story is
+    # found by (with its title words). Known when the profile is made; not stored.
+    head: frozenset[int] = frozenset()
 
     def all_keys(self) -> set[int]:
         """Every key whose document frequency the comparison needs."""
         return {*self.terms, *self.title, *self.names}
 
     def lookup_keys(self) -> set[int]:
-        """The keys candidates are found by: title words, names and numbers."""
-        return {*self.title, *self.names, *self.numbers}
+        """The keys candidates are found by: title words, and the names and numbers of the
+        title and the opening's first words."""
+        return {*self.title, *self.head}
 
     def to_bytes(self) -> bytes:
         """A compact encoding (see :meth:`from_bytes`): a flag byte, then each table as a
@@ -169,15 +175,14 @@ def profile(title: str, summary: str, text: str, language: str | None) -> Profil
         if len(word) > PREFIX:
             counts["P:" + word[:PREFIX]] += n
     shown = f"{title}\n{opening}"
+    first = f"{title}\n{' '.join(opening.split()[:HEAD_WORDS])}"
     if language in _CASELESS:
-        names = {"n:" + w for w in title_words}
+        names = head_names = {"n:" + w for w in title_words}
     else:
         names = {"n:" + w for w in _names(shown)}
-    numbers = {
-        "#:" + n.replace(",", "")
-        for n in _NUMBER.findall(shown)
-        if not _YEAR.fullmatch(n.replace(",", ""))
-    }
+        head_names = {"n:" + w for w in _names(first)}
+    numbers = _numbers(shown)
+    head = {term_key(k) for k in head_names | _numbers(first)}
     folded = set(words(shown))
     days = sum(1 << i for i, day in enumerate(_DAYS) if day in folded)
     kept = counts.most_common(MAX_TERMS)  # ties keep the earlier word: the title's, the lead's
@@ -187,7 +192,13 @@ def profile(title: str, summary: str, text: str, language: str | None) -> Profil
         names=frozenset(term_key(n) for n in names),
         numbers=frozenset(term_key(n) for n in numbers),
         days=days,
+        head=frozenset(head),
     )
+
+
+def _numbers(text: str) -> set[str]:
+    found = (n.replace(",", "") for n in _NUMBER.findall(text))
+    return {"#:" + n for n in found if not _YEAR.fullmatch(n)}
 
 
 def _content(tokens: list[str], lang: str | None) -> list[str]:
