@@ -271,7 +271,7 @@ def _main_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
             _button(
                 _(
                     "⏰ Time %(time)s",
-                    time=", ".join(f"{at:%H:%M}" for at in settings.digest_times),
+                    time=_.join(f"{at:%H:%M}" for at in settings.digest_times),
                 ),
                 ShowView(View.TIME),
             ),

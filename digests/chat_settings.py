@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.db import Database
 from digests.errors import InvalidInput
-from digests.i18n import DEFAULT_LANGUAGE, N_, supported_language
+from digests.i18n import DEFAULT_LANGUAGE, N_, supported_language, translator
 from digests.models import Chat
 from digests.quiet import QuietHours, quiet_hours_from_text
 from digests.schedule import DigestSchedule, Frequency, next_slot
@@ -393,9 +393,10 @@ def settings_view(settings: ChatSettings, lang: str = DEFAULT_LANGUAGE) -> Setti
     upcoming = None
     if settings.next_digest_at is not None:
         local = settings.next_digest_at.astimezone(ZoneInfo(settings.timezone))
-        upcoming = format_datetime(local, "EEE d MMM, HH:mm", locale=locale)
+        comma = translator(locale)(", ")
+        upcoming = format_datetime(local, f"EEE d MMM'{comma}'HH:mm", locale=locale)
     return SettingsView(
-        time=", ".join(f"{at:%H:%M}" for at in settings.digest_times),
+        time=translator(locale).join(f"{at:%H:%M}" for at in settings.digest_times),
         times=len(settings.digest_times),
         timezone=settings.timezone,
         zone_label=_zone_label(settings.timezone, settings.utc_offset),

@@ -411,7 +411,8 @@ def _window(last_digest_at: datetime | None, until: datetime) -> Window:
 
 def _local_when(moment: datetime, timezone: str, lang: str) -> str:
     local = moment.astimezone(ZoneInfo(timezone))
-    return f"{localized_date(moment, timezone, lang)}, {local:%H:%M} ({timezone})"
+    comma = translator(lang)(", ")
+    return f"{localized_date(moment, timezone, lang)}{comma}{local:%H:%M} ({timezone})"
 
 
 class _Editor:
@@ -638,7 +639,7 @@ class _Editor:
                 source=text.source_name,
                 age=shown_age,
                 lead=one_line_lead(text.lead, text.summary, title),
-                also=", ".join(others[:ALSO_SHOWN]),
+                also=translator(lang).join(others[:ALSO_SHOWN]),
                 also_more=max(0, len(others) - ALSO_SHOWN),
                 matched=self._matched.get((article_id, personal), "") if personal else "",
             )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,10 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int, /, **values: Any) -> str:
         """The form of ``singular``/``plural`` for ``n`` in this language; ``%(num)d`` is n."""
         return self._catalog.ngettext(singular, plural, n) % {"num": n, **values}
+
+    def join(self, items: Iterable[str], /) -> str:
+        """``items`` as a list in this language: "a, b" in English, "a، b" in Arabic."""
+        return self._catalog.gettext(", ").join(items)
 
     __call__ = gettext
 

@@ -17,6 +17,7 @@ from email.utils import format_datetime
 from lxml import etree
 
 from digests.errors import InvalidInput
+from digests.i18n import N_
 
 NAMESPACE = "urn:newsbot:opml"
 _INTERVAL = f"{{{NAMESPACE}}}interval"
@@ -61,13 +62,15 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
     are folders (their children are read) or plain notes (skipped).
     """
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"the OPML file is larger than {MAX_BYTES // 1_000_000} MB")
+        raise InvalidInput(N_("the OPML file is larger than %(mb)d MB"), mb=MAX_BYTES // 1_000_000)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise InvalidInput(f"not an OPML file: the XML is broken ({exc.msg})") from None
+        broken = InvalidInput(N_("not an OPML file: the XML is broken"))
+        broken.args = (f"{broken} ({exc.msg})",)  # lxml's English detail: logs and English
+        raise broken from None
     if root is None or etree.QName(root).localname.lower() != "opml":
-        raise InvalidInput("not an OPML file: the document does not start with <opml>")
+        raise InvalidInput(N_("not an OPML file: the document does not start with <opml>"))
     feeds: list[OpmlFeed] = []
     seen: set[str] = set()
     for outline in root.iter("{*}outline", "outline"):
@@ -86,7 +89,7 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
             )
         )
         if len(feeds) > MAX_FEEDS:
-            raise InvalidInput(f"the OPML file lists more than {MAX_FEEDS} feeds")
+            raise InvalidInput(N_("the OPML file lists more than %(max)d feeds"), max=MAX_FEEDS)
     return feeds
 
 

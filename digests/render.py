@@ -128,7 +128,7 @@ def headline_views(
             source=h.source_name,
             age=localized_age(h.seen_at, now, lang),
             topics=h.topics,
-            also=", ".join(h.also),
+            also=_.join(h.also),
             also_more=h.also_more,
             first_reported=(
                 format_date(h.first_reported_at, "d MMM y", locale=supported_language(lang))
@@ -136,7 +136,7 @@ def headline_views(
                 else ""
             ),
             first_source=h.first_source or "",
-            matched=", ".join(h.matched),
+            matched=_.join(h.matched),
         )
         for h in headlines
     ]

@@ -26,7 +26,7 @@ from bot.types import Handler
 from digests import topics
 from digests.echo import shorten
 from digests.errors import Duplicate, InvalidInput, NotFound
-from digests.i18n import N_
+from digests.i18n import N_, translator
 from digests.timeutil import utcnow
 from digests.types import TopicInfo
 
@@ -72,8 +72,8 @@ async def _saved(chat: ChatContext, info: TopicInfo, matched: int, added: bool) 
         "admin_topic_saved",
         added=added,
         name=info.name,
-        keywords=", ".join(info.keywords),
-        exclude=", ".join(info.exclude),
+        keywords=translator(chat.lang).join(info.keywords),
+        exclude=translator(chat.lang).join(info.exclude),
         matched=matched,
     )
 

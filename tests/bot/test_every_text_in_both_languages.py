@@ -27,6 +27,8 @@ GROUP_MEMBER = 7001
 # Arabic keyword in /addtopic's example, and the Arabic examples of what /settings reads.
 ARABIC_ON_PURPOSE = ("العربية", "سوريا", "بغداد", "٧:٣٠ م")
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+# A Latin comma or semicolon after an Arabic word or a number: Arabic lists use "،" and "؛".
+LATIN_LIST_MARK = re.compile(r"[\u0600-\u06ff0-9][,;] ")
 HEADLINES = {"Hasakah prison: guards and inmates clash": 2, "Derby ends in a draw": 1}
 
 
@@ -140,6 +142,7 @@ def check_language(seen: list[Seen], lang: str, verbatim: set[str]) -> None:
         if lang == "ar":
             english = sorted(s for s in ENGLISH if s in text)
             assert not english, f"{item.where} in an Arabic chat: {english} in {text!r}"
+            assert not LATIN_LIST_MARK.search(text), f"{item.where}: Latin comma in {text!r}"
             if item.must_be_translated:
                 assert ARABIC_LETTER.search(text), f"{item.where} is not Arabic: {text!r}"
         else:

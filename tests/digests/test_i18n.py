@@ -111,10 +111,10 @@ def test_arabic_rendering_keeps_rtl_text_and_escapes_values() -> None:
         "unknown_topic", lang="ar-EG", name="<b>سوريا</b> & Iraq", known=["Syria", "سوريا"]
     )
     assert html == (
-        "لا يوجد موضوع باسم «&lt;b&gt;سوريا&lt;/b&gt; &amp; Iraq».\nالمواضيع: Syria, سوريا"
+        "لا يوجد موضوع باسم «&lt;b&gt;سوريا&lt;/b&gt; &amp; Iraq».\nالمواضيع: Syria، سوريا"
     )
     text = parse_html(html).text  # what Telegram shows; raises on HTML it would refuse
-    assert text == "لا يوجد موضوع باسم «<b>سوريا</b> & Iraq».\nالمواضيع: Syria, سوريا"
+    assert text == "لا يوجد موضوع باسم «<b>سوريا</b> & Iraq».\nالمواضيع: Syria، سوريا"
 
 
 def test_arabic_help_and_start_are_valid_telegram_html() -> None:
