@@ -257,7 +257,7 @@ def _day_names(lang: str) -> list[str]:
 def _main_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
     frequency = {
         Frequency.DAILY: _("Daily"),
-        Frequency.WEEKDAYS: _("Weekdays"),
+        Frequency.WEEKDAYS: _("Mon–Fri"),
         Frequency.WEEKLY: _("Weekly, %(day)s", day=_day_names(lang)[settings.weekly_day]),
         Frequency.OFF: _("Off"),
     }[settings.frequency]
@@ -368,7 +368,7 @@ def _frequency_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
         [
             _button(_marked(_("Daily"), current is Frequency.DAILY), SetFrequency(Frequency.DAILY)),
             _button(
-                _marked(_("Weekdays"), current is Frequency.WEEKDAYS),
+                _marked(_("Mon–Fri"), current is Frequency.WEEKDAYS),
                 SetFrequency(Frequency.WEEKDAYS),
             ),
         ],

@@ -124,9 +124,9 @@ def test_settings_buttons_and_who_is_typing(terminal: Terminal) -> None:
     frequency = terminal.say("3")  # 📅 Daily: the same message now asks how often
     assert "#2 · edited" in frequency
     assert "How often should the digest come?" in frequency
-    assert re.search(r"\b1 +✓ Daily +2 +Weekdays\b", frequency)
+    assert re.search(r"\b1 +✓ Daily +2 +Mon–Fri", frequency)
     weekdays = terminal.say("2")
-    assert "Frequency: weekdays" in weekdays
+    assert "Frequency: Monday to Friday" in weekdays
     back = terminal.say("5")  # ‹ Back
     assert re.search(r"\b1 +⏰ Time 08:00\b", back)
     times = terminal.say("1")

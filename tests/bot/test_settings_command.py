@@ -194,7 +194,7 @@ async def test_weekly_on_friday(harness: Harness) -> None:
     shown = await harness.send("/settings")
     await press_to(harness, shown, "📅 Daily")
     assert button_labels(harness.current(shown)) == [
-        "✓ Daily", "Weekdays", "Weekly…", "Off", "‹ Back"
+        "✓ Daily", "Mon–Fri", "Weekly…", "Off", "‹ Back"
     ]  # fmt: skip
     await press_to(harness, shown, "Weekly…")
     assert button_labels(harness.current(shown))[:7] == [
@@ -446,3 +446,14 @@ async def test_up_to_four_typed_times_and_a_fifth_is_refused(harness: Harness) -
         harness.db, ChatRef(PRIVATE, ChatKind.PRIVATE), harness.settings, now=utcnow()
     )
     assert len(settings.digest_times) == 3
+
+
+async def test_the_weekday_choice_names_its_days(harness: Harness) -> None:
+    """Monday to Friday, said as such: in Baghdad the working week is Sunday to Thursday."""
+    shown = await harness.send("/settings")
+    await press_to(harness, shown, "📅 Daily")
+    toast = await press_to(harness, shown, "Mon–Fri")
+    assert toast == "Digests Monday to Friday"
+    edited = harness.current(shown)
+    assert "Frequency: Monday to Friday" in text_of(edited).splitlines()
+    assert "📅 Mon–Fri" in button_labels(edited)
