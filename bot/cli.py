@@ -399,7 +399,7 @@ def sources_export(file: str | None) -> None:
     except OSError as exc:
         click.echo(f"newsbot: cannot write {file}: {exc.strerror or exc}", err=True)
         sys.exit(2)
-    click.echo(f"wrote {count} sources to {file}", err=True)
+    click.echo(f"wrote {count} source{'' if count == 1 else 's'} to {file}", err=True)
 
 
 # --- stats -----------------------------------------------------------------------------
@@ -668,7 +668,8 @@ def broadcast(
         count = await cases.count_recipients(db, audience, topic_id)
         click.echo(visible_text(message))
         click.echo(
-            f"--- to {who}: {count} chats" + (", urgent (through quiet hours)" if urgent else "")
+            f"--- to {who}: {count} chat{'' if count == 1 else 's'}"
+            + (", urgent (through quiet hours)" if urgent else "")
         )
         if not yes:
             click.confirm("Send it?", abort=True)
@@ -681,7 +682,8 @@ def broadcast(
             urgent=urgent,
         )
         started = await cases.start_broadcast(db, plan, now=utcnow())
-        click.echo(f"broadcast #{started.id} queued for {started.recipients} chats")
+        chats = f"{started.recipients} chat{'' if started.recipients == 1 else 's'}"
+        click.echo(f"broadcast #{started.id} queued for {chats}")
         sys.stdout.flush()
         if send_here:
             final = await _deliver_while(settings, db, lambda: _follow(db, started))

@@ -85,7 +85,8 @@ class TickReport:
     def summary(self) -> str:
         """The one line ``newsbot digest tick`` prints."""
         return (
-            f"{self.queued} digests queued for {self.due} chats ({self.empty} skipped: nothing new)"
+            f"{_count(self.queued, 'digest')} queued for {_count(self.due, 'chat')} "
+            f"({self.empty} skipped: nothing new)"
         )
 
     def __add__(self, other: TickReport) -> TickReport:
@@ -407,6 +408,11 @@ def _next_for_preview(chat: store.ChatSchedule, now: datetime) -> datetime | Non
 def _window(last_digest_at: datetime | None, until: datetime) -> Window:
     since = last_digest_at if last_digest_at is not None else until - FIRST_WINDOW
     return Window(max(since, until - MAX_LOOKBACK), until)
+
+
+def _count(n: int, noun: str) -> str:
+    """``n`` and an English noun in its form for n: the CLI's lines ("1 digest", "2 chats")."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _local_when(moment: datetime, timezone: str, lang: str) -> str:

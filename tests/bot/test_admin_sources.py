@@ -313,7 +313,7 @@ async def test_cli_exports_and_imports_opml(tmp_path: Path, feeds: FeedServer) -
     assert [(f.name, f.interval) for f in parse_opml(out.encode())] == [("Wire", 7200)]
     file = tmp_path / "out.opml"
     _, err = await cli("sources", "export", str(file))
-    assert "wrote 1 sources" in err
+    assert "wrote 1 source to " in err
     assert file.read_bytes() == out.encode() or parse_opml(file.read_bytes()) == parse_opml(
         out.encode()
     )

@@ -108,7 +108,7 @@ async def test_cli_tick_queues_due_digests_and_preview_prints_plain_text(
         chat.created_at = now - timedelta(days=2)
     at = (slot + timedelta(minutes=1)).astimezone(timezone(timedelta(hours=3))).isoformat()
     out = await _newsbot(harness, "digest", "tick", "--at", at)
-    assert out.splitlines()[0] == "1 digests queued for 1 chats (0 skipped: nothing new)"
+    assert out.splitlines()[0] == "1 digest queued for 1 chat (0 skipped: nothing new)"
     assert await _counts(harness) == (1, 1)
     out = await _newsbot(harness, "digest", "tick", "--at", at)
     assert out.splitlines()[0] == "0 digests queued for 0 chats (0 skipped: nothing new)"

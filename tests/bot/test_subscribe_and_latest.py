@@ -159,8 +159,10 @@ async def test_commands_are_registered_at_start(harness: Harness) -> None:
 
 async def test_help_lists_the_commands(harness: Harness) -> None:
     reply = await harness.send("/help")
-    for command in ("/topics", "/latest", "/stop", "/help"):
-        assert command in (reply.text or "")
+    lines = (reply.text or "").splitlines()
+    menu = [f"/{c['command']}" for c in harness.server.commands() if c["command"] != "start"]
+    for command in {*menu, "/topics", "/latest", "/unfollow", "/cancel", "/stop", "/help"}:
+        assert any(line.split(" ")[0] == command for line in lines), command
 
 
 async def test_unknown_command_and_free_text_get_a_hint(harness: Harness) -> None:

@@ -187,7 +187,7 @@ async def test_one_digest_at_08_00_baghdad_whatever_the_ticks(db: Database) -> N
 
     woken: list[int] = []
     at_eight = await tick(db, day, notify=lambda: woken.append(1))
-    assert at_eight.summary() == "1 digests queued for 1 chats (0 skipped: nothing new)"
+    assert at_eight.summary() == "1 digest queued for 1 chat (0 skipped: nothing new)"
     assert woken == [1]
     assert (await tick(db, day + timedelta(minutes=1))).due == 0
     assert (await tick(db, day)).due == 0  # the 08:00 tick again queues nothing new
