@@ -235,3 +235,17 @@ def test_a_sources_kind_and_interval_read_in_arabic() -> None:
     )
     line = Translator("ar")("%(kind)s, every %(every)s", kind="خلاصة", every="30 دقيقة")
     assert "feed" not in line and "30m" not in line
+
+
+def test_arabic_keeps_one_word_for_digest_and_another_for_feed() -> None:
+    """موجز is a digest, خلاصة a feed: one word never stands for both."""
+    single, plural = _extracted()
+    arabic = translations("ar")
+    pairs = [(m, arabic.gettext(m)) for m in single]
+    pairs += [(many, arabic.ngettext(one, many, n)) for one, many in plural for n in (1, 2, 5, 11)]
+    for message, translated in pairs:
+        digest = re.search(r"\bdigests?\b", message, re.IGNORECASE)
+        if re.search(r"\bfeeds?\b", message, re.IGNORECASE) and not digest:
+            assert "موجز" not in translated, (message, translated)
+        if digest:
+            assert not re.search("ملخص|نشرت|النشرة", translated), (message, translated)
