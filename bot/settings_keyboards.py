@@ -10,7 +10,7 @@ Data layout (all under ``set:``, far below Telegram's 64 bytes)::
     set:ask:<prompt>    ask for a typed answer: t(ime) z(one) n(umber)
     set:t:<HHMM>        set the time (the only one)
     set:ta:<HHMM>       add a digest time;  set:tr:<HHMM> remove one
-    set:f:<frequency>   daily | weekdays | off;  set:f:weekly:<0-6>
+    set:f:<frequency>   daily | weekdays | sun_thu | off;  set:f:weekly:<0-6>
     set:n:<1-30>        set the maximum items
     set:e:<0|1>         note when nothing is new: off | on
     set:s:<0|1>         silent digests: off | on
@@ -141,6 +141,7 @@ _PROMPTS = {code: prompt for prompt, code in _PROMPT_CODES.items()}
 _SIMPLE_FREQUENCIES = {
     "daily": Frequency.DAILY,
     "weekdays": Frequency.WEEKDAYS,
+    "sun_thu": Frequency.SUN_THU,
     "off": Frequency.OFF,
 }
 
@@ -258,6 +259,7 @@ def _main_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
     frequency = {
         Frequency.DAILY: _("Daily"),
         Frequency.WEEKDAYS: _("Mon–Fri"),
+        Frequency.SUN_THU: _("Sun–Thu"),
         Frequency.WEEKLY: _("Weekly, %(day)s", day=_day_names(lang)[settings.weekly_day]),
         Frequency.OFF: _("Off"),
     }[settings.frequency]
@@ -370,6 +372,10 @@ def _frequency_rows(settings: ChatSettings, _: Translator, lang: str) -> Rows:
             _button(
                 _marked(_("Mon–Fri"), current is Frequency.WEEKDAYS),
                 SetFrequency(Frequency.WEEKDAYS),
+            ),
+            _button(
+                _marked(_("Sun–Thu"), current is Frequency.SUN_THU),
+                SetFrequency(Frequency.SUN_THU),
             ),
         ],
         [

@@ -34,6 +34,7 @@ class Frequency(enum.StrEnum):
 
     DAILY = "daily"
     WEEKDAYS = "weekdays"  # Monday to Friday, in the chat's zone
+    SUN_THU = "sun_thu"  # Sunday to Thursday: the working week in Iraq and the Gulf
     WEEKLY = "weekly"  # on ``weekly_day`` (0 = Monday ... 6 = Sunday)
     OFF = "off"
 
@@ -43,6 +44,8 @@ class Frequency(enum.StrEnum):
             return True
         if self is Frequency.WEEKDAYS:
             return day.weekday() < 5
+        if self is Frequency.SUN_THU:
+            return day.weekday() in (6, 0, 1, 2, 3)
         if self is Frequency.WEEKLY:
             return day.weekday() == weekly_day
         return False

@@ -127,7 +127,7 @@ def test_settings_buttons_and_who_is_typing(terminal: Terminal) -> None:
     assert re.search(r"\b1 +✓ Daily +2 +Mon–Fri", frequency)
     weekdays = terminal.say("2")
     assert "Frequency: Monday to Friday" in weekdays
-    back = terminal.say("5")  # ‹ Back
+    back = terminal.say("6")  # ‹ Back
     assert re.search(r"\b1 +⏰ Time 08:00\b", back)
     times = terminal.say("1")
     assert re.search(r"\b9 +Type a time…", times)

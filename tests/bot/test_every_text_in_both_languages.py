@@ -210,6 +210,7 @@ async def settings(talk: Talk) -> None:
     await talk.press(panel, "", data="set:tr:1800", edit=False)  # the last time stays
     await talk.press(panel, "", data="set:v:f")
     await talk.press(panel, "", data="set:f:weekdays")
+    await talk.press(panel, "", data="set:f:sun_thu")
     await talk.press(panel, "", data="set:v:f")
     await talk.press(panel, "", data="set:v:d")
     await talk.press(panel, "", data="set:f:weekly:2")

@@ -194,7 +194,7 @@ async def test_weekly_on_friday(harness: Harness) -> None:
     shown = await harness.send("/settings")
     await press_to(harness, shown, "📅 Daily")
     assert button_labels(harness.current(shown)) == [
-        "✓ Daily", "Mon–Fri", "Weekly…", "Off", "‹ Back"
+        "✓ Daily", "Mon–Fri", "Sun–Thu", "Weekly…", "Off", "‹ Back"
     ]  # fmt: skip
     await press_to(harness, shown, "Weekly…")
     assert button_labels(harness.current(shown))[:7] == [
@@ -457,3 +457,14 @@ async def test_the_weekday_choice_names_its_days(harness: Harness) -> None:
     edited = harness.current(shown)
     assert "Frequency: Monday to Friday" in text_of(edited).splitlines()
     assert "📅 Mon–Fri" in button_labels(edited)
+
+
+async def test_sunday_to_thursday_can_be_chosen(harness: Harness) -> None:
+    shown = await harness.send("/settings")
+    await press_to(harness, shown, "📅 Daily")
+    toast = await press_to(harness, shown, "Sun–Thu")
+    assert toast == "Digests Sunday to Thursday"
+    edited = harness.current(shown)
+    assert "Frequency: Sunday to Thursday" in text_of(edited).splitlines()
+    assert "📅 Sun–Thu" in button_labels(edited)
+    assert next_digest(edited)[0] not in ("Fri", "Sat")

@@ -113,14 +113,22 @@ def test_fractional_and_far_offsets_are_due_at_local_eight(
     assert next_slot(schedule, expected_slot - MINUTE) == expected_slot
 
 
-def test_weekdays_skip_the_weekend_in_the_chats_zone() -> None:
-    zone = "Asia/Tokyo"
-    start = local_midnight(date(2026, 5, 4), zone)  # a Monday
-    schedule = DigestSchedule(zone, (time(7, 0),), Frequency.WEEKDAYS, last_digest_at=start)
+@pytest.mark.parametrize(
+    ("frequency", "zone", "first", "weekdays"),
+    [
+        (Frequency.WEEKDAYS, "Asia/Tokyo", date(2026, 5, 4), [0, 1, 2, 3, 4]),  # a Monday
+        (Frequency.SUN_THU, "Asia/Baghdad", date(2026, 5, 3), [6, 0, 1, 2, 3]),  # a Sunday
+    ],
+)
+def test_working_days_skip_the_weekend_in_the_chats_zone(
+    frequency: Frequency, zone: str, first: date, weekdays: list[int]
+) -> None:
+    start = local_midnight(first, zone)
+    schedule = DigestSchedule(zone, (time(7, 0),), frequency, last_digest_at=start)
 
     days = local_days(simulate(schedule, start, start + timedelta(days=14)), zone)
 
-    assert [d.weekday() for d in days] == [0, 1, 2, 3, 4] * 2
+    assert [d.weekday() for d in days] == weekdays * 2
 
 
 def test_weekly_comes_once_a_week_on_the_chosen_day() -> None:
@@ -198,7 +206,9 @@ NEAR_CHANGES = [date(2026, m, d) for m, d in [(3, 3), (3, 25), (4, 1), (9, 22), 
     zone=st.sampled_from(ZONES),
     at=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
     first_day=st.sampled_from(NEAR_CHANGES) | st.dates(date(2020, 1, 1), date(2035, 12, 31)),
-    frequency=st.sampled_from([Frequency.DAILY, Frequency.WEEKDAYS, Frequency.WEEKLY]),
+    frequency=st.sampled_from(
+        [Frequency.DAILY, Frequency.WEEKDAYS, Frequency.SUN_THU, Frequency.WEEKLY]
+    ),
     weekly_day=st.integers(0, 6),
     remember=st.sampled_from(["slot", "tick"]),
 )
