@@ -230,6 +230,8 @@ def _by_thread(
     The digest's group is there even when empty if there is no other (its "nothing new" or
     "you follow nothing" note goes there).
     """
+    if not routed:
+        return [(digest_thread, followed)]  # nearly every chat: one digest, one thread
     groups: dict[int | None, set[int]] = {}
     for topic in followed:
         groups.setdefault(routed.get(topic, digest_thread), set()).add(topic)
