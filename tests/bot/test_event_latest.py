@@ -104,4 +104,4 @@ async def test_the_event_item_says_also_in_arabic(harness: Harness, feeds: FeedS
     latest = await harness.send("/latest")
     text = latest.text or ""
     assert len(_items(text)) == 3, text
-    assert "وأيضًا لدى: ABC News, Japan Today" in text
+    assert "وأيضًا لدى: ABC News، Japan Today" in text
