@@ -27,11 +27,10 @@ from digests.models import (
     Topic,
 )
 from digests.store.bulk import BulkTable
+from digests.store.grouped import IN_CHUNK, ids_by_key
 from digests.store.reading import readable_column
 from digests.store.stories import story_first_seen
 from digests.store.user_feeds import public_source
-
-_IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and asyncpg's parameter limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,16 +145,7 @@ async def followed_topics(
     session: AsyncSession, chat_ids: Collection[int]
 ) -> dict[int, frozenset[int]]:
     """The topic ids each chat follows (chats that follow nothing are left out)."""
-    found: dict[int, set[int]] = {}
-    ids = list(chat_ids)
-    for start in range(0, len(ids), _IN_CHUNK):
-        rows = await session.execute(
-            select(Subscription.chat_id, Subscription.topic_id).where(
-                Subscription.chat_id.in_(ids[start : start + _IN_CHUNK])
-            )
-        )
-        for chat_id, topic_id in rows.all():
-            found.setdefault(chat_id, set()).add(topic_id)
+    found = await ids_by_key(session, Subscription.chat_id, Subscription.topic_id, chat_ids)
     return {chat_id: frozenset(topics) for chat_id, topics in found.items()}
 
 
@@ -178,10 +168,10 @@ async def matched_keywords(
     found: dict[tuple[int, int], str] = {}
     articles = sorted({article_id for article_id, _ in pairs})
     topics = sorted({topic_id for _, topic_id in pairs})
-    for start in range(0, len(articles), _IN_CHUNK):
+    for start in range(0, len(articles), IN_CHUNK):
         rows = await session.execute(
             select(ArticleTopic.article_id, ArticleTopic.topic_id, ArticleTopic.matched).where(
-                ArticleTopic.article_id.in_(articles[start : start + _IN_CHUNK]),
+                ArticleTopic.article_id.in_(articles[start : start + IN_CHUNK]),
                 ArticleTopic.topic_id.in_(topics),
             )
         )
@@ -256,13 +246,13 @@ async def _sizes(session: AsyncSession, group: Any, ids: list[int]) -> dict[int,
     """How many articles of curated sources each story or event (``group``: the column) of
     ``ids`` has."""
     sizes: dict[int, int] = {}
-    for start in range(0, len(ids), _IN_CHUNK):
+    for start in range(0, len(ids), IN_CHUNK):
         counted = await session.execute(
             select(group, func.count())
             .select_from(Article)
             .join(Story, Story.id == Article.story_id)
             .join(Source, Source.id == Article.source_id)
-            .where(group.in_(ids[start : start + _IN_CHUNK]), public_source())
+            .where(group.in_(ids[start : start + IN_CHUNK]), public_source())
             .group_by(group)
         )
         sizes.update({int(key): int(n) for key, n in counted.all() if key is not None})
@@ -275,7 +265,7 @@ async def article_texts(
     """Title, link, source name, lead, summary and readability of the given articles."""
     found: dict[int, ArticleText] = {}
     ids = sorted(article_ids)
-    for start in range(0, len(ids), _IN_CHUNK):
+    for start in range(0, len(ids), IN_CHUNK):
         rows = await session.execute(
             select(
                 Article.id,
@@ -289,7 +279,7 @@ async def article_texts(
                 Article.source_id,
             )
             .join(Source, Source.id == Article.source_id)
-            .where(Article.id.in_(ids[start : start + _IN_CHUNK]))
+            .where(Article.id.in_(ids[start : start + IN_CHUNK]))
         )
         for (
             article_id,
@@ -319,8 +309,8 @@ async def record_editions(
     if not editions:
         return set()
     taken: set[tuple[int, str]] = set()
-    for start in range(0, len(editions), _IN_CHUNK):
-        chunk = editions[start : start + _IN_CHUNK]
+    for start in range(0, len(editions), IN_CHUNK):
+        chunk = editions[start : start + IN_CHUNK]
         rows = await session.execute(
             select(DigestEdition.chat_id, DigestEdition.period).where(
                 DigestEdition.chat_id.in_([e.chat_id for e in chunk]),

@@ -9,24 +9,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import MutedSource, Source
-
-_IN_CHUNK = 500
+from digests.store.grouped import ids_by_key
 
 
 async def muted_by_chat(
     session: AsyncSession, chat_ids: Collection[int]
 ) -> dict[int, frozenset[int]]:
     """For each chat that mutes anything: the ids of the sources it mutes."""
-    found: dict[int, set[int]] = {}
-    ids = list(chat_ids)
-    for start in range(0, len(ids), _IN_CHUNK):
-        rows = await session.execute(
-            select(MutedSource.chat_id, MutedSource.source_id).where(
-                MutedSource.chat_id.in_(ids[start : start + _IN_CHUNK])
-            )
-        )
-        for chat_id, source_id in rows.all():
-            found.setdefault(chat_id, set()).add(source_id)
+    found = await ids_by_key(session, MutedSource.chat_id, MutedSource.source_id, chat_ids)
     return {chat_id: frozenset(sources) for chat_id, sources in found.items()}
 
 

@@ -14,11 +14,11 @@ from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digests.models import Article, ArticleSignature, Source, Story, StoryKey
+from digests.store.grouped import IN_CHUNK
 from digests.store.user_feeds import public_source
 from digests.stories import Copy, decode_signature, title_key
 from digests.types import NewArticle
 
-_IN_CHUNK = 500
 _INSERT_CHUNK = 5000
 
 
@@ -51,7 +51,7 @@ async def copies_by_keys(
     what a chat adds never changes the stories every other chat is shown."""
     wanted = sorted(set(keys))
     found: dict[int, Copy] = {}
-    for start in range(0, len(wanted), _IN_CHUNK):
+    for start in range(0, len(wanted), IN_CHUNK):
         rows = await session.execute(
             select(
                 Article.id,
@@ -66,7 +66,7 @@ async def copies_by_keys(
             .join(Source, Source.id == Article.source_id)
             .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
             .where(
-                StoryKey.key.in_(wanted[start : start + _IN_CHUNK]),
+                StoryKey.key.in_(wanted[start : start + IN_CHUNK]),
                 StoryKey.created_at >= since,
                 Article.first_seen_at >= since,
                 Article.story_id.is_not(None),

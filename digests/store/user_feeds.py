@@ -31,11 +31,11 @@ from digests.models import (
     StoryKey,
     Topic,
 )
+from digests.store.grouped import IN_CHUNK, ids_by_key
 from digests.types import NewArticle, OwnedFeed
 
 USER = "user"
 ADMIN = "admin"
-_IN_CHUNK = 500
 # What a curated source's copy gives an article it takes over from a chat's feed (adopt).
 _ADOPTED = (
     "guid",
@@ -84,17 +84,7 @@ async def user_only_ids(session: AsyncSession, source_ids: Collection[int]) -> s
 
 async def owners_of(session: AsyncSession, source_ids: Collection[int]) -> dict[int, set[int]]:
     """The chats that added each source (sources nobody added are left out)."""
-    ids = sorted(set(source_ids))
-    found: dict[int, set[int]] = {}
-    for start in range(0, len(ids), _IN_CHUNK):
-        rows = await session.execute(
-            select(SourceOwner.source_id, SourceOwner.chat_id).where(
-                SourceOwner.source_id.in_(ids[start : start + _IN_CHUNK])
-            )
-        )
-        for source_id, chat_id in rows.all():
-            found.setdefault(source_id, set()).add(chat_id)
-    return found
+    return await ids_by_key(session, SourceOwner.source_id, SourceOwner.chat_id, set(source_ids))
 
 
 async def owner_counts(session: AsyncSession) -> dict[int, int]:
@@ -214,11 +204,11 @@ async def keep_visible(session: AsyncSession, rows: list[dict[str, Any]]) -> lis
         return rows
     article_ids = sorted({row["article_id"] for row in rows})
     restricted: dict[int, int] = {}
-    for start in range(0, len(article_ids), _IN_CHUNK):
+    for start in range(0, len(article_ids), IN_CHUNK):
         found = await session.execute(
             select(Article.id, Article.source_id)
             .join(Source, Source.id == Article.source_id)
-            .where(Article.id.in_(article_ids[start : start + _IN_CHUNK]), Source.origin == USER)
+            .where(Article.id.in_(article_ids[start : start + IN_CHUNK]), Source.origin == USER)
         )
         restricted.update({article_id: source_id for article_id, source_id in found.all()})
     if not restricted:
@@ -226,10 +216,10 @@ async def keep_visible(session: AsyncSession, rows: list[dict[str, Any]]) -> lis
     owners = await owners_of(session, set(restricted.values()))
     topic_ids = sorted({row["topic_id"] for row in rows if row["article_id"] in restricted})
     topic_owner: dict[int, int | None] = {}
-    for start in range(0, len(topic_ids), _IN_CHUNK):
+    for start in range(0, len(topic_ids), IN_CHUNK):
         found = await session.execute(
             select(Topic.id, Topic.owner_chat_id).where(
-                Topic.id.in_(topic_ids[start : start + _IN_CHUNK])
+                Topic.id.in_(topic_ids[start : start + IN_CHUNK])
             )
         )
         topic_owner.update({topic_id: owner for topic_id, owner in found.all()})
